@@ -1,0 +1,175 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/** Raised for a config that cannot be used; `key` names the offending key (dotted path). Exit code 2. */
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(key ? `config ${key}: ${message}` : `config: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const Hex16 = Type.String({ pattern: '^0x[0-9a-fA-F]{4}$' });
+const Strict = { additionalProperties: false } as const;
+
+const systemZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+/** The one config file. Unknown keys are refused; every key has a default except where noted. */
+export const ConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({ minLength: 1, default: '/var/lib/bwc-dock' }),
+    dockId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$', default: '' }),
+    timezone: Type.String({ minLength: 1, default: '' }),
+    console: Type.Object(
+      {
+        host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+        tls: Type.Optional(Type.Object({ cert: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) }, Strict)),
+        sessionHours: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 7, default: 12 }),
+      },
+      { ...Strict, default: {} },
+    ),
+    detect: Type.Object(
+      {
+        serialGlobs: Type.Array(Type.String({ minLength: 2, pattern: '^/' }), { default: ['/dev/serial/by-id/usb-*', '/dev/ttyACM*'] }),
+        usb: Type.Array(Type.Object({ vid: Hex16, pid: Hex16 }, Strict), { default: [{ vid: '0x1209', pid: '0x0001' }] }),
+        mountRoot: Type.String({ minLength: 2, pattern: '^/', default: '/run/bwc-dock/media' }),
+        volumeTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 }),
+      },
+      { ...Strict, default: {} },
+    ),
+    recorders: Type.Object(
+      {
+        adminPassword: Type.String({ pattern: '^[0-9]{6}$', default: '000000' }),
+        passwords: Type.Record(Type.String({ pattern: '^[A-Za-z0-9]{1,8}$' }), Type.String({ pattern: '^[0-9]{6}$' }), { default: {} }),
+      },
+      { ...Strict, default: {} },
+    ),
+    offload: Type.Object(
+      {
+        eraseAfterCommit: Type.Boolean({ default: true }),
+        minFreeBytes: Type.Integer({ minimum: 0, default: 1024 * 1024 * 1024 }),
+        sameDayOnly: Type.Boolean({ default: true }),
+      },
+      { ...Strict, default: {} },
+    ),
+    retention: Type.Object(
+      {
+        months: Type.Integer({ minimum: 1, maximum: 1200, default: 10 }),
+        autoPurge: Type.Boolean({ default: false }),
+        autoPurgeGraceDays: Type.Integer({ minimum: 0, maximum: 3650, default: 30 }),
+        sweepHour: Type.Integer({ minimum: 0, maximum: 23, default: 3 }),
+      },
+      { ...Strict, default: {} },
+    ),
+    clock: Type.Object(
+      {
+        assumeSynced: Type.Boolean({ default: false }),
+        driftWarnMs: Type.Integer({ minimum: 0, default: 2000 }),
+        driftFaultMs: Type.Integer({ minimum: 0, default: 300_000 }),
+      },
+      { ...Strict, default: {} },
+    ),
+    checkout: Type.Object(
+      {
+        minBatteryPct: Type.Integer({ minimum: 0, maximum: 100, default: 30 }),
+        minFreeStoragePct: Type.Integer({ minimum: 0, maximum: 100, default: 20 }),
+      },
+      { ...Strict, default: {} },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+        pretty: Type.Boolean({ default: false }),
+      },
+      { ...Strict, default: {} },
+    ),
+    upstream: Type.Optional(
+      Type.Object(
+        {
+          s3: Type.Object(
+            {
+              endpoint: Type.String({ minLength: 1 }),
+              region: Type.String({ minLength: 1 }),
+              bucket: Type.String({ minLength: 1 }),
+              accessKeyId: Type.String({ minLength: 1 }),
+              secretAccessKey: Type.String({ minLength: 1 }),
+            },
+            Strict,
+          ),
+          postgres: Type.String({ minLength: 1 }),
+        },
+        Strict,
+      ),
+    ),
+  },
+  Strict,
+);
+
+export type Config = Static<typeof ConfigSchema>;
+
+function isValidZone(z: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: z });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Turn TypeBox's '/detect/usb/0/vid' into 'detect.usb[0].vid'. */
+function keyOf(path: string): string {
+  return path
+    .split('/')
+    .filter(Boolean)
+    .map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`))
+    .join('');
+}
+
+/** Validate a parsed config object and fill in defaults. Throws ConfigError naming the first bad key. */
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('', 'must be a JSON object');
+  const withDefaults = Value.Default(ConfigSchema as TSchema, structuredClone(raw)) as unknown;
+  const first = Value.Errors(ConfigSchema, withDefaults).First();
+  if (first) {
+    const unknownKey = first.message.includes('additional') || first.message.includes('Unexpected property');
+    throw new ConfigError(keyOf(first.path) || '(root)', unknownKey ? `unknown key` : first.message);
+  }
+  const cfg = withDefaults as Config;
+  if (!cfg.dockId) cfg.dockId = hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'dock';
+  if (!cfg.timezone) cfg.timezone = env.TZ && isValidZone(env.TZ) ? env.TZ : systemZone();
+  if (!isValidZone(cfg.timezone)) throw new ConfigError('timezone', `"${cfg.timezone}" is not an IANA time zone`);
+  if (cfg.console.tls === undefined && !isLoopback(cfg.console.host)) {
+    throw new ConfigError('console.host', `"${cfg.console.host}" is not loopback: set console.tls first (the console carries passwords and footage)`);
+  }
+  if (cfg.clock.driftWarnMs > cfg.clock.driftFaultMs) throw new ConfigError('clock.driftWarnMs', 'must not exceed clock.driftFaultMs');
+  if (env.BWC_DOCK_LOG_LEVEL) cfg.log.level = env.BWC_DOCK_LOG_LEVEL as Config['log']['level'];
+  return cfg;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): Config {
+  const file = path ?? env.BWC_DOCK_CONFIG;
+  if (!file) throw new ConfigError('', 'no config file: pass --config FILE or set BWC_DOCK_CONFIG');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError('', `cannot read ${file}: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError('', `${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseConfig(raw, env);
+}

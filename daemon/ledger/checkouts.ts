@@ -1,0 +1,81 @@
+import type { Db } from './db.js';
+
+/** One period of a recorder in an officer's hands (004 §4 使用情况台账). */
+export interface Checkout {
+  id: number;
+  serial: string;
+  officerNo: string;
+  outAtMs: number;
+  outBy: string;
+  leftDockAtMs: number | null;
+  inAtMs: number | null;
+  inBy: string | null;
+  inSessionId: string | null;
+}
+
+interface Row {
+  id: number;
+  serial: string;
+  officer_no: string;
+  out_at_ms: number;
+  out_by: string;
+  left_dock_at_ms: number | null;
+  in_at_ms: number | null;
+  in_by: string | null;
+  in_session_id: string | null;
+}
+
+const toCheckout = (r: Row): Checkout => ({
+  id: r.id,
+  serial: r.serial,
+  officerNo: r.officer_no,
+  outAtMs: r.out_at_ms,
+  outBy: r.out_by,
+  leftDockAtMs: r.left_dock_at_ms,
+  inAtMs: r.in_at_ms,
+  inBy: r.in_by,
+  inSessionId: r.in_session_id,
+});
+
+export class CheckoutRepo {
+  constructor(private readonly db: Db) {}
+
+  open(serial: string): Checkout | null {
+    const r = this.db.prepare('SELECT * FROM checkouts WHERE serial = ? AND in_at_ms IS NULL ORDER BY out_at_ms DESC LIMIT 1').get(serial) as Row | undefined;
+    return r ? toCheckout(r) : null;
+  }
+
+  get(id: number): Checkout | null {
+    const r = this.db.prepare('SELECT * FROM checkouts WHERE id = ?').get(id) as Row | undefined;
+    return r ? toCheckout(r) : null;
+  }
+
+  /** The checkout whose period covers an instant on this recorder, if any. */
+  covering(serial: string, atMs: number): Checkout | null {
+    const r = this.db
+      .prepare('SELECT * FROM checkouts WHERE serial = ? AND out_at_ms <= ? AND (in_at_ms IS NULL OR in_at_ms >= ?) ORDER BY out_at_ms DESC LIMIT 1')
+      .get(serial, atMs, atMs) as Row | undefined;
+    return r ? toCheckout(r) : null;
+  }
+
+  forDevice(serial: string, limit = 1000): Checkout[] {
+    return (this.db.prepare('SELECT * FROM checkouts WHERE serial = ? ORDER BY out_at_ms DESC LIMIT ?').all(serial, limit) as Row[]).map(toCheckout);
+  }
+
+  forOfficer(officerNo: string, limit = 1000): Checkout[] {
+    return (this.db.prepare('SELECT * FROM checkouts WHERE officer_no = ? ORDER BY out_at_ms DESC LIMIT ?').all(officerNo, limit) as Row[]).map(toCheckout);
+  }
+
+  checkOut(serial: string, officerNo: string, by: string, atMs: number): number {
+    const info = this.db.prepare('INSERT INTO checkouts (serial, officer_no, out_at_ms, out_by) VALUES (?,?,?,?)').run(serial, officerNo, atMs, by);
+    return Number(info.lastInsertRowid);
+  }
+
+  leftDock(id: number, atMs: number): void {
+    this.db.prepare('UPDATE checkouts SET left_dock_at_ms = ? WHERE id = ? AND left_dock_at_ms IS NULL').run(atMs, id);
+  }
+
+  checkIn(id: number, by: string, atMs: number, sessionId: string | null): void {
+    this.db.prepare('UPDATE checkouts SET in_at_ms = ?, in_by = ?, in_session_id = ? WHERE id = ? AND in_at_ms IS NULL').run(atMs, by, sessionId, id);
+  }
+}

@@ -1,0 +1,56 @@
+import { AuditLog } from './audit.js';
+import { CheckoutRepo } from './checkouts.js';
+import { openLedger, type Db } from './db.js';
+import { DeviceRepo } from './devices.js';
+import { FindingRepo } from './findings.js';
+import { JournalRepo } from './journal.js';
+import { ManifestRepo } from './manifests.js';
+import { OfficerRepo } from './officers.js';
+import { RecordingRepo } from './recordings.js';
+import { SessionRepo } from './sessions.js';
+import { UserRepo } from './users.js';
+
+export type { Db };
+
+/** The ledger's repositories over one SQLite connection. Services take only the repos they need. */
+export class Ledger {
+  readonly audit: AuditLog;
+  readonly devices: DeviceRepo;
+  readonly officers: OfficerRepo;
+  readonly checkouts: CheckoutRepo;
+  readonly sessions: SessionRepo;
+  readonly recordings: RecordingRepo;
+  readonly findings: FindingRepo;
+  readonly manifests: ManifestRepo;
+  readonly journal: JournalRepo;
+  readonly users: UserRepo;
+
+  constructor(
+    readonly db: Db,
+    formatTime: (ms: number) => string,
+  ) {
+    this.audit = new AuditLog(db, formatTime);
+    this.devices = new DeviceRepo(db);
+    this.officers = new OfficerRepo(db);
+    this.checkouts = new CheckoutRepo(db);
+    this.sessions = new SessionRepo(db);
+    this.recordings = new RecordingRepo(db);
+    this.findings = new FindingRepo(db);
+    this.manifests = new ManifestRepo(db);
+    this.journal = new JournalRepo(db);
+    this.users = new UserRepo(db);
+  }
+
+  static open(file: string, formatTime: (ms: number) => string): Ledger {
+    return new Ledger(openLedger(file), formatTime);
+  }
+
+  /** Run `fn` in one transaction (better-sqlite3 transactions are synchronous). */
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

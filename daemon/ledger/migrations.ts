@@ -1,0 +1,198 @@
+/**
+ * Versioned schema. Each entry runs once, in order, inside a transaction; never edit a shipped one,
+ * add the next. Times are stored twice where they are queried: ISO text in the dock's zone for people
+ * and API, epoch ms for ordering and ranges.
+ */
+export const MIGRATIONS: string[] = [
+  // 1: the offload core
+  `
+  CREATE TABLE devices (
+    serial TEXT PRIMARY KEY,
+    id_code TEXT NOT NULL,
+    firmware TEXT NOT NULL,
+    caps INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'in_dock' CHECK (status IN ('in_dock','checked_out','in_repair','retired')),
+    docked INTEGER NOT NULL DEFAULT 0,
+    last_docked_at_ms INTEGER,
+    last_undocked_at_ms INTEGER,
+    last_event_index INTEGER,
+    last_sync_at_ms INTEGER,
+    last_battery INTEGER,
+    last_free_mib INTEGER,
+    last_total_mib INTEGER,
+    last_file_count INTEGER,
+    last_info_json TEXT,
+    created_at_ms INTEGER NOT NULL
+  );
+  CREATE TABLE officers (
+    officer_no TEXT PRIMARY KEY CHECK (length(officer_no) = 6),
+    name TEXT NOT NULL,
+    unit_no TEXT NOT NULL,
+    unit_name TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL
+  );
+  CREATE TABLE checkouts (
+    id INTEGER PRIMARY KEY,
+    serial TEXT NOT NULL REFERENCES devices(serial),
+    officer_no TEXT NOT NULL REFERENCES officers(officer_no),
+    out_at_ms INTEGER NOT NULL,
+    out_by TEXT NOT NULL,
+    left_dock_at_ms INTEGER,
+    in_at_ms INTEGER,
+    in_by TEXT,
+    in_session_id TEXT
+  );
+  CREATE INDEX checkouts_serial ON checkouts(serial, out_at_ms);
+  CREATE INDEX checkouts_officer ON checkouts(officer_no, out_at_ms);
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    serial TEXT,
+    port_path TEXT NOT NULL,
+    started_at_ms INTEGER NOT NULL,
+    ended_at_ms INTEGER,
+    result TEXT NOT NULL DEFAULT 'running' CHECK (result IN ('running','ok','interrupted','failed')),
+    error TEXT,
+    info_json TEXT,
+    device_time TEXT,
+    device_tz INTEGER,
+    dock_time_ms INTEGER,
+    drift_ms INTEGER,
+    drift_uncertainty_ms INTEGER,
+    dock_synced INTEGER,
+    clock_set INTEGER NOT NULL DEFAULT 0,
+    battery INTEGER,
+    free_mib INTEGER,
+    total_mib INTEGER,
+    files_total INTEGER,
+    files_stored INTEGER NOT NULL DEFAULT 0,
+    files_skipped INTEGER NOT NULL DEFAULT 0,
+    files_erased INTEGER NOT NULL DEFAULT 0,
+    bytes_stored INTEGER NOT NULL DEFAULT 0,
+    manifest_sha256 TEXT
+  );
+  CREATE INDEX sessions_serial ON sessions(serial, started_at_ms);
+  CREATE INDEX sessions_started ON sessions(started_at_ms);
+  CREATE TABLE recordings (
+    id INTEGER PRIMARY KEY,
+    serial TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    device_path TEXT NOT NULL,
+    stored_path TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    device_sha256 TEXT,
+    file_flags INTEGER NOT NULL DEFAULT 0,
+    recorded_start TEXT,
+    recorded_start_ms INTEGER,
+    corrected_start TEXT,
+    corrected_start_ms INTEGER,
+    drift_ms INTEGER,
+    drift_uncertainty_ms INTEGER,
+    duration_ms INTEGER NOT NULL,
+    offloaded_at TEXT NOT NULL,
+    offloaded_at_ms INTEGER NOT NULL,
+    delay_ms INTEGER,
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    manifest_session_id TEXT,
+    officer_no TEXT,
+    unit_no TEXT,
+    checkout_id INTEGER,
+    retain_until TEXT NOT NULL,
+    retain_until_ms INTEGER NOT NULL,
+    erased_at_ms INTEGER,
+    purged_at_ms INTEGER,
+    sort_ms INTEGER GENERATED ALWAYS AS (COALESCE(corrected_start_ms, recorded_start_ms, offloaded_at_ms)) STORED
+  );
+  CREATE UNIQUE INDEX recordings_identity ON recordings(serial, seq, size, sha256);
+  CREATE INDEX recordings_serial_seq ON recordings(serial, seq);
+  CREATE INDEX recordings_officer ON recordings(officer_no, sort_ms);
+  CREATE INDEX recordings_serial_sort ON recordings(serial, sort_ms);
+  CREATE INDEX recordings_sort ON recordings(sort_ms);
+  CREATE INDEX recordings_retain ON recordings(retain_until_ms) WHERE purged_at_ms IS NULL;
+  CREATE INDEX recordings_unsigned ON recordings(serial) WHERE manifest_session_id IS NULL;
+  CREATE TABLE recording_flags (
+    recording_id INTEGER NOT NULL REFERENCES recordings(id),
+    flag TEXT NOT NULL,
+    PRIMARY KEY (recording_id, flag)
+  ) WITHOUT ROWID;
+  CREATE INDEX recording_flags_flag ON recording_flags(flag, recording_id);
+  CREATE TABLE device_events (
+    serial TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    time_raw TEXT NOT NULL,
+    code INTEGER NOT NULL,
+    arg INTEGER NOT NULL,
+    session_id TEXT NOT NULL,
+    PRIMARY KEY (serial, idx)
+  ) WITHOUT ROWID;
+  CREATE TABLE findings (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    serial TEXT,
+    recording_id INTEGER,
+    session_id TEXT,
+    seq_from INTEGER,
+    seq_to INTEGER,
+    from_ms INTEGER,
+    to_ms INTEGER,
+    officer_no TEXT,
+    detail TEXT NOT NULL,
+    dedupe_key TEXT UNIQUE,
+    state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','justified','approved','rejected','info')),
+    prefill_reason TEXT,
+    prefill_evidence TEXT,
+    reason TEXT,
+    text TEXT,
+    justified_by TEXT,
+    justified_at_ms INTEGER,
+    decided_by TEXT,
+    decided_at_ms INTEGER,
+    decision_text TEXT,
+    created_at_ms INTEGER NOT NULL
+  );
+  CREATE INDEX findings_kind ON findings(kind, created_at_ms);
+  CREATE INDEX findings_serial ON findings(serial, created_at_ms);
+  CREATE INDEX findings_officer ON findings(officer_no, created_at_ms);
+  CREATE TABLE manifests (
+    session_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    seqno INTEGER NOT NULL UNIQUE,
+    created_at_ms INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    prev_sha256 TEXT
+  );
+  CREATE TABLE ingest_journal (
+    id INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    serial TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    temp_path TEXT NOT NULL,
+    stored_path TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('copying','renaming')),
+    entry_json TEXT NOT NULL,
+    sha256 TEXT,
+    started_at_ms INTEGER NOT NULL
+  );
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    subject TEXT,
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+  CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+  CREATE TABLE users (
+    username TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('admin','equipment_manager','supervisor','legal','auditor','officer')),
+    password_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at_ms INTEGER NOT NULL
+  );
+  `,
+];

@@ -1,0 +1,197 @@
+import type { Db } from './db.js';
+
+export interface Recording {
+  id: number;
+  serial: string;
+  seq: number;
+  name: string;
+  devicePath: string;
+  storedPath: string;
+  size: number;
+  sha256: string;
+  deviceSha256: string | null;
+  fileFlags: number;
+  recordedStart: string | null;
+  recordedStartMs: number | null;
+  correctedStart: string | null;
+  correctedStartMs: number | null;
+  driftMs: number | null;
+  driftUncertaintyMs: number | null;
+  durationMs: number;
+  offloadedAt: string;
+  offloadedAtMs: number;
+  delayMs: number | null;
+  sessionId: string;
+  manifestSessionId: string | null;
+  officerNo: string | null;
+  unitNo: string | null;
+  checkoutId: number | null;
+  retainUntil: string;
+  retainUntilMs: number;
+  erasedAtMs: number | null;
+  purgedAtMs: number | null;
+  flags: string[];
+}
+
+export type NewRecording = Omit<Recording, 'id' | 'manifestSessionId' | 'erasedAtMs' | 'purgedAtMs' | 'flags'> & { flags: string[] };
+
+interface Row {
+  id: number;
+  serial: string;
+  seq: number;
+  name: string;
+  device_path: string;
+  stored_path: string;
+  size: number;
+  sha256: string;
+  device_sha256: string | null;
+  file_flags: number;
+  recorded_start: string | null;
+  recorded_start_ms: number | null;
+  corrected_start: string | null;
+  corrected_start_ms: number | null;
+  drift_ms: number | null;
+  drift_uncertainty_ms: number | null;
+  duration_ms: number;
+  offloaded_at: string;
+  offloaded_at_ms: number;
+  delay_ms: number | null;
+  session_id: string;
+  manifest_session_id: string | null;
+  officer_no: string | null;
+  unit_no: string | null;
+  checkout_id: number | null;
+  retain_until: string;
+  retain_until_ms: number;
+  erased_at_ms: number | null;
+  purged_at_ms: number | null;
+  flags: string | null;
+}
+
+const toRecording = (r: Row): Recording => ({
+  id: r.id,
+  serial: r.serial,
+  seq: r.seq,
+  name: r.name,
+  devicePath: r.device_path,
+  storedPath: r.stored_path,
+  size: r.size,
+  sha256: r.sha256,
+  deviceSha256: r.device_sha256,
+  fileFlags: r.file_flags,
+  recordedStart: r.recorded_start,
+  recordedStartMs: r.recorded_start_ms,
+  correctedStart: r.corrected_start,
+  correctedStartMs: r.corrected_start_ms,
+  driftMs: r.drift_ms,
+  driftUncertaintyMs: r.drift_uncertainty_ms,
+  durationMs: r.duration_ms,
+  offloadedAt: r.offloaded_at,
+  offloadedAtMs: r.offloaded_at_ms,
+  delayMs: r.delay_ms,
+  sessionId: r.session_id,
+  manifestSessionId: r.manifest_session_id,
+  officerNo: r.officer_no,
+  unitNo: r.unit_no,
+  checkoutId: r.checkout_id,
+  retainUntil: r.retain_until,
+  retainUntilMs: r.retain_until_ms,
+  erasedAtMs: r.erased_at_ms,
+  purgedAtMs: r.purged_at_ms,
+  flags: r.flags ? r.flags.split(',').sort() : [],
+});
+
+const SELECT = `SELECT r.*, (SELECT group_concat(flag) FROM recording_flags f WHERE f.recording_id = r.id) AS flags FROM recordings r`;
+
+export interface RecordingQuery {
+  serial?: string;
+  officerNo?: string;
+  fromMs?: number;
+  toMs?: number;
+  flag?: string;
+  ids?: number[];
+  includePurged?: boolean;
+  limit: number;
+  /** Keyset cursor: rows strictly after (sortMs, id) in descending order. */
+  after?: { sortMs: number; id: number };
+}
+
+/** Sort key of a recording: its corrected start, else recorded start, else offload time. */
+export const SORT_EXPR = 'r.sort_ms';
+
+export class RecordingRepo {
+  constructor(private readonly db: Db) {}
+
+  insert(n: NewRecording): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO recordings (serial, seq, name, device_path, stored_path, size, sha256, device_sha256, file_flags, recorded_start, recorded_start_ms,
+          corrected_start, corrected_start_ms, drift_ms, drift_uncertainty_ms, duration_ms, offloaded_at, offloaded_at_ms, delay_ms, session_id,
+          officer_no, unit_no, checkout_id, retain_until, retain_until_ms)
+         VALUES (@serial,@seq,@name,@devicePath,@storedPath,@size,@sha256,@deviceSha256,@fileFlags,@recordedStart,@recordedStartMs,
+          @correctedStart,@correctedStartMs,@driftMs,@driftUncertaintyMs,@durationMs,@offloadedAt,@offloadedAtMs,@delayMs,@sessionId,
+          @officerNo,@unitNo,@checkoutId,@retainUntil,@retainUntilMs)`,
+      )
+      .run(n);
+    const id = Number(info.lastInsertRowid);
+    for (const f of new Set(n.flags)) this.addFlag(id, f);
+    return id;
+  }
+
+  addFlag(id: number, flag: string): void {
+    this.db.prepare('INSERT OR IGNORE INTO recording_flags (recording_id, flag) VALUES (?, ?)').run(id, flag);
+  }
+
+  get(id: number): Recording | null {
+    const r = this.db.prepare(`${SELECT} WHERE r.id = ?`).get(id) as Row | undefined;
+    return r ? toRecording(r) : null;
+  }
+
+  /** The stored copy that makes a catalog entry "already stored" (CONTRACT: same serial, seq, size; hash where given). */
+  findStored(serial: string, seq: number, size: number, deviceSha256: string | null): Recording | null {
+    const rows = this.db.prepare(`${SELECT} WHERE r.serial = ? AND r.seq = ? AND r.size = ?`).all(serial, seq, size) as Row[];
+    const match = rows.find((r) => deviceSha256 === null || r.device_sha256 === deviceSha256 || r.sha256 === deviceSha256);
+    return match ? toRecording(match) : null;
+  }
+
+  maxSeq(serial: string): number | null {
+    const r = this.db.prepare('SELECT MAX(seq) AS m FROM recordings WHERE serial = ?').get(serial) as { m: number | null };
+    return r.m;
+  }
+
+  /** Stored but not yet listed in a signed manifest (e.g. from an interrupted session). */
+  unsigned(serial: string): Recording[] {
+    return (this.db.prepare(`${SELECT} WHERE r.serial = ? AND r.manifest_session_id IS NULL ORDER BY r.seq`).all(serial) as Row[]).map(toRecording);
+  }
+
+  markSigned(ids: number[], sessionId: string): void {
+    const st = this.db.prepare('UPDATE recordings SET manifest_session_id = ? WHERE id = ? AND manifest_session_id IS NULL');
+    for (const id of ids) st.run(sessionId, id);
+  }
+
+  markErased(ids: number[], atMs: number): void {
+    const st = this.db.prepare('UPDATE recordings SET erased_at_ms = ? WHERE id = ?');
+    for (const id of ids) st.run(atMs, id);
+  }
+
+  all(): Recording[] {
+    return (this.db.prepare(`${SELECT} ORDER BY r.id`).all() as Row[]).map(toRecording);
+  }
+
+  query(q: RecordingQuery): Recording[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (!q.includePurged) where.push('r.purged_at_ms IS NULL');
+    if (q.serial) (where.push('r.serial = ?'), args.push(q.serial));
+    if (q.officerNo) (where.push('r.officer_no = ?'), args.push(q.officerNo));
+    if (q.fromMs !== undefined) (where.push(`${SORT_EXPR} >= ?`), args.push(q.fromMs));
+    if (q.toMs !== undefined) (where.push(`${SORT_EXPR} < ?`), args.push(q.toMs));
+    if (q.flag) (where.push('EXISTS (SELECT 1 FROM recording_flags f WHERE f.recording_id = r.id AND f.flag = ?)'), args.push(q.flag));
+    if (q.ids) where.push(`r.id IN (${q.ids.map(() => '?').join(',') || 'NULL'})`), args.push(...q.ids);
+    if (q.after) (where.push(`(${SORT_EXPR} < ? OR (${SORT_EXPR} = ? AND r.id < ?))`), args.push(q.after.sortMs, q.after.sortMs, q.after.id));
+    const sql = `${SELECT} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${SORT_EXPR} DESC, r.id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, q.limit) as Row[]).map(toRecording);
+  }
+}
+
+export const sortMsOf = (r: Recording) => r.correctedStartMs ?? r.recordedStartMs ?? r.offloadedAtMs;

@@ -1,0 +1,83 @@
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import picomatch from 'picomatch';
+import type { Logger } from '../log.js';
+
+/**
+ * Finds recorder serial ports: paths matching `detect.serialGlobs` (a pty symlink counts). chokidar 4 has
+ * no globs, so it watches each pattern's folder and picomatch decides.
+ */
+export class SerialWatcher {
+  private watchers: FSWatcher[] = [];
+  private readonly known = new Set<string>();
+
+  constructor(
+    private readonly globs: string[],
+    private readonly log: Logger,
+    private readonly onAttach: (path: string) => void,
+    private readonly onDetach: (path: string) => void,
+  ) {}
+
+  /** The folder a glob's matches live in (globs here only wildcard the last component). */
+  static folderOf(glob: string): string {
+    const parts = glob.split('/');
+    const i = parts.findIndex((p) => /[*?[\]{}!]/.test(p));
+    return i < 0 ? dirname(glob) : parts.slice(0, i).join('/') || '/';
+  }
+
+  async start(): Promise<void> {
+    const byFolder = new Map<string, Array<(p: string) => boolean>>();
+    for (const g of this.globs) {
+      const folder = SerialWatcher.folderOf(g);
+      const list = byFolder.get(folder) ?? [];
+      list.push(picomatch(g, { dot: true }));
+      byFolder.set(folder, list);
+    }
+    for (const [folder, matchers] of byFolder) {
+      const matches = (p: string) => matchers.some((m) => m(p));
+      if (!existsSync(folder)) {
+        // /dev/serial/by-id appears only with the first USB serial device: watch its parent chain lazily.
+        try {
+          mkdirSync(folder, { recursive: true });
+        } catch {
+          this.log.warn({ folder }, 'serial folder missing and cannot be created; watching skipped');
+          continue;
+        }
+      }
+      const w = watch(folder, { depth: 0, ignoreInitial: true, followSymlinks: false, alwaysStat: false });
+      w.on('add', (p) => matches(p) && this.attach(p));
+      w.on('unlink', (p) => matches(p) && this.detach(p));
+      w.on('error', (e) => this.log.warn({ err: e, folder }, 'serial watcher error'));
+      await new Promise<void>((r) => w.once('ready', () => r()));
+      this.watchers.push(w);
+      for (const name of readdirSync(folder)) {
+        const p = join(folder, name);
+        if (matches(p)) this.attach(p);
+      }
+    }
+  }
+
+  private attach(p: string): void {
+    if (this.known.has(p)) return;
+    this.known.add(p);
+    this.log.info({ port: p }, 'recorder port appeared');
+    this.onAttach(p);
+  }
+
+  private detach(p: string): void {
+    if (!this.known.delete(p)) return;
+    this.log.info({ port: p }, 'recorder port gone');
+    this.onDetach(p);
+  }
+
+  /** Forget a port so a later `add` of the same path counts as a new docking. */
+  forget(p: string): void {
+    this.known.delete(p);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.watchers.map((w) => w.close()));
+    this.watchers = [];
+  }
+}
