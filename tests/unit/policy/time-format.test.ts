@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import {
+  formatOffset,
+  isValidTimeZone,
+  parseQueryTime,
+  recorderIso,
+  toIsoInZone,
+} from '../../../daemon/policy/time-format.js';
+
+describe('isValidTimeZone', () => {
+  it('accepts IANA names and refuses the rest', () => {
+    expect(isValidTimeZone('Asia/Shanghai')).toBe(true);
+    expect(isValidTimeZone('Europe/Berlin')).toBe(true);
+    expect(isValidTimeZone('UTC')).toBe(true);
+    expect(isValidTimeZone('Asia/Beijing')).toBe(false);
+    expect(isValidTimeZone('+08:00')).toBe(false);
+    expect(isValidTimeZone('')).toBe(false);
+  });
+});
+
+describe('toIsoInZone', () => {
+  it('writes local time with a numeric offset', () => {
+    expect(toIsoInZone(Date.UTC(2026, 10, 24, 13, 5), 'Asia/Shanghai')).toBe('2026-11-24T21:05:00.000+08:00');
+    expect(toIsoInZone(Date.UTC(2026, 10, 24, 13, 5, 0, 7), 'UTC')).toBe('2026-11-24T13:05:00.007+00:00');
+    expect(toIsoInZone(Date.UTC(2026, 6, 1, 10), 'Europe/Berlin')).toBe('2026-07-01T12:00:00.000+02:00');
+    expect(toIsoInZone(Date.UTC(2026, 0, 1, 10), 'Europe/Berlin')).toBe('2026-01-01T11:00:00.000+01:00');
+  });
+  it('refuses an unknown zone', () => {
+    expect(() => toIsoInZone(0, 'Mars/Olympus')).toThrow(RangeError);
+  });
+});
+
+describe('recorderIso', () => {
+  const t = { year: 2026, month: 11, day: 24, hour: 21, minute: 5, second: 0 };
+  it('keeps the recorder wall clock with its own offset', () => {
+    expect(recorderIso(t, 480)).toBe('2026-11-24T21:05:00.000+08:00');
+    expect(recorderIso(t, -210, 45)).toBe('2026-11-24T21:05:00.045-03:30');
+    expect(recorderIso(t, 0)).toBe('2026-11-24T21:05:00.000+00:00');
+  });
+  it('answers null for data no clock can show', () => {
+    expect(recorderIso({ ...t, month: 2, day: 30 }, 480)).toBeNull();
+    expect(recorderIso(t, 19 * 60)).toBeNull();
+    expect(recorderIso(t, 480, 1000)).toBeNull();
+  });
+  it('formats offsets', () => {
+    expect(formatOffset(345)).toBe('+05:45');
+    expect(formatOffset(-60)).toBe('-01:00');
+  });
+});
+
+describe('parseQueryTime', () => {
+  it('takes an explicit offset as given', () => {
+    expect(parseQueryTime('2026-11-24T21:05:00+08:00', 'Europe/Berlin')).toBe(Date.UTC(2026, 10, 24, 13, 5));
+    expect(parseQueryTime('2026-11-24T13:05Z', 'Asia/Shanghai')).toBe(Date.UTC(2026, 10, 24, 13, 5));
+    expect(parseQueryTime('2026-11-24T21:05:00.250+0800', 'UTC')).toBe(Date.UTC(2026, 10, 24, 13, 5, 0, 250));
+  });
+  it('reads a time without offset in the zone', () => {
+    expect(parseQueryTime('2026-11-24T21:05', 'Asia/Shanghai')).toBe(Date.UTC(2026, 10, 24, 13, 5));
+    expect(parseQueryTime('2026-07-01T12:00:00', 'Europe/Berlin')).toBe(Date.UTC(2026, 6, 1, 10));
+    expect(parseQueryTime('2026-11-24', 'Asia/Shanghai')).toBe(Date.UTC(2026, 10, 23, 16));
+  });
+  it('answers null for what is not a date and time', () => {
+    for (const bad of ['', 'yesterday', '2026-02-30', '2026-11-24T25:00', '24.11.2026', 'T10:00', '2026-W48-2', '1764000000000', '2026-11-24 21:05']) {
+      expect(parseQueryTime(bad, 'Asia/Shanghai'), bad).toBeNull();
+    }
+  });
+  it('refuses an unknown zone as a configuration error', () => {
+    expect(() => parseQueryTime('2026-11-24', 'Nowhere/Land')).toThrow(RangeError);
+  });
+});
