@@ -99,8 +99,16 @@ export function planCatalog(ctx: DockContext, input: PlanInput): CatalogPlan {
   const allEvents = [...storedEvents, ...newEvents.filter((e) => !known.has(e.index))];
   let model: DriftModel | null = null;
   if (m) {
+    // The dock's previous SET_TIME of this recorder, and what that docking measured before setting it.
+    const prev = ctx.ledger.db
+      .prepare('SELECT dock_time_ms, drift_ms FROM sessions WHERE serial = ? AND clock_set = 1 AND id != ? ORDER BY started_at_ms DESC LIMIT 1')
+      .get(serial, input.sessionId) as { dock_time_ms: number | null; drift_ms: number | null } | undefined;
     const prevSync = input.previous?.lastSyncAtMs ?? null;
-    model = buildDriftModel({ docking: m, lastSync: prevSync !== null ? { dockTimeMs: prevSync, driftMs: 0 } : null, events: allEvents });
+    model = buildDriftModel({
+      docking: m,
+      lastSync: prevSync !== null ? { dockTimeMs: prevSync, driftMs: 0, ...(prev?.drift_ms != null ? { driftBeforeMs: prev.drift_ms } : {}) } : null,
+      events: allEvents,
+    });
   }
   if (!synced) {
     raise({

@@ -138,6 +138,8 @@ export class DockingSession {
       return final;
     } finally {
       this.volumeGone?.();
+      // The link stays open for checkout; it gets a client of its own.
+      this.client.detach();
     }
   }
 

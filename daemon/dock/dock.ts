@@ -1,0 +1,123 @@
+import type { SerialPort } from 'serialport';
+import type { Logger } from '../log.js';
+import { closeSerial, openSerial } from '../transport/serial-port.js';
+import { SerialWatcher } from '../transport/serial-watcher.js';
+import { UsbWatcher } from '../transport/usb-watcher.js';
+import type { DockContext } from './context.js';
+import { DockingSession } from './session.js';
+
+interface Attached {
+  port: SerialPort | null;
+  session: DockingSession | null;
+  done: Promise<unknown>;
+  serial: string | null;
+}
+
+/**
+ * Watches for recorders and runs one docking session per attached recorder, many at once. A recorder's
+ * misbehaviour ends its own session only.
+ */
+export class Dock {
+  private readonly attached = new Map<string, Attached>();
+  private serialWatcher: SerialWatcher | null = null;
+  private usbWatcher: UsbWatcher | null = null;
+  private stopping = false;
+  private readonly log: Logger;
+
+  constructor(private readonly ctx: DockContext) {
+    this.log = ctx.log.child({ component: 'dock' });
+  }
+
+  async start(): Promise<void> {
+    const { config } = this.ctx;
+    this.usbWatcher = new UsbWatcher(
+      config.detect.usb.map((u) => ({ vid: parseInt(u.vid, 16), pid: parseInt(u.pid, 16) })),
+      this.log,
+      (e) => this.log.info(e, `usb recorder ${e.type}`),
+    );
+    await this.usbWatcher.start();
+    this.serialWatcher = new SerialWatcher(config.detect.serialGlobs, this.log, (p) => this.onAttach(p), (p) => this.onDetach(p));
+    await this.serialWatcher.start();
+  }
+
+  private onAttach(path: string): void {
+    if (this.stopping || this.attached.has(path)) return;
+    const entry: Attached = { port: null, session: null, done: Promise.resolve(), serial: null };
+    this.attached.set(path, entry);
+    entry.done = this.serve(path, entry).catch((e) => this.log.error({ err: e, port: path }, 'slot failed unexpectedly'));
+  }
+
+  private async serve(path: string, entry: Attached): Promise<void> {
+    let port: SerialPort | null = null;
+    for (let i = 0; i < 5 && !port; i++) {
+      try {
+        port = await openSerial(path);
+      } catch (e) {
+        if (i === 4) {
+          this.log.warn({ port: path, err: (e as Error).message }, 'cannot open recorder port');
+          this.attached.delete(path);
+          this.serialWatcher?.forget(path);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    if (!port || this.stopping) {
+      if (port) await closeSerial(port);
+      this.attached.delete(path);
+      return;
+    }
+    entry.port = port;
+    port.on('error', (e) => this.log.warn({ port: path, err: e.message }, 'serial port error'));
+    // A yanked cable closes the port even when the device node lingers (a dangling pty symlink).
+    port.once('close', () => this.onDetach(path));
+    const session = new DockingSession(this.ctx, path, port);
+    entry.session = session;
+    await session.run();
+    entry.serial = this.ctx.slots.get(path)?.serial ?? null;
+  }
+
+  private onDetach(path: string): void {
+    const entry = this.attached.get(path);
+    if (!entry) return;
+    this.attached.delete(path);
+    this.serialWatcher?.forget(path);
+    entry.session?.abort('recorder unplugged');
+    const serial = this.ctx.slots.get(path)?.serial ?? entry.serial;
+    this.ctx.slots.remove(path);
+    if (entry.port) void closeSerial(entry.port);
+    if (serial) this.undocked(serial);
+  }
+
+  /** The recorder left the dock: record the handover time of an open checkout. */
+  private undocked(serial: string): void {
+    const { ledger, clock } = this.ctx;
+    const at = clock.now();
+    ledger.tx(() => {
+      ledger.devices.undocked(serial, at);
+      const open = ledger.checkouts.open(serial);
+      if (open && open.leftDockAtMs === null) {
+        ledger.checkouts.leftDock(open.id, at);
+        ledger.audit.append(at, 'dock', 'device.left_dock', serial, { checkoutId: open.id, officerNo: open.officerNo });
+      }
+    });
+  }
+
+  /** The open serial link of a docked recorder whose session has ended, for checkout (SET_INFO, SET_TIME). */
+  portOf(serial: string): SerialPort | null {
+    for (const [path, a] of this.attached) {
+      if (this.ctx.slots.get(path)?.serial === serial && a.port?.isOpen) return a.port;
+    }
+    return null;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.usbWatcher?.stop();
+    await this.serialWatcher?.stop();
+    for (const a of this.attached.values()) a.session?.abort('daemon stopping');
+    await Promise.race([Promise.all([...this.attached.values()].map((a) => a.done)), new Promise((r) => setTimeout(r, 10_000))]);
+    for (const a of this.attached.values()) if (a.port) await closeSerial(a.port);
+    this.attached.clear();
+  }
+}

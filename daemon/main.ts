@@ -1,0 +1,100 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from './config.js';
+import { SystemClock } from './dock/clock.js';
+import { LabelLocks, type DockClock, type DockContext } from './dock/context.js';
+import { Dock } from './dock/dock.js';
+import { SlotBoard } from './dock/slots.js';
+import { ManifestChain } from './ingest/chain.js';
+import { CopyPool } from './ingest/copy-pool.js';
+import { loadOrCreateDockKey, type DockKey } from './ingest/keys.js';
+import { recover } from './ingest/recovery.js';
+import { realStorage, type StorageOps } from './ingest/storage.js';
+import { Ledger } from './ledger/index.js';
+import type { Logger } from './log.js';
+import { toIsoInZone } from './policy/time-format.js';
+
+export interface Daemon {
+  ctx: DockContext;
+  dock: Dock;
+  key: DockKey;
+  stop(): Promise<void>;
+}
+
+export interface DaemonOptions {
+  clock?: DockClock;
+  ops?: StorageOps;
+  /** Start the console (default true). */
+  console?: boolean;
+}
+
+/** Folders under dataDir, created at start with the modes they need. */
+export function prepareDataDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o750 });
+  for (const d of ['footage', 'manifests', 'tmp', 'keys', 'cache']) mkdirSync(join(dataDir, d), { recursive: true, mode: d === 'keys' || d === 'tmp' ? 0o700 : 0o750 });
+}
+
+export function openLedgerFor(config: Config): Ledger {
+  prepareDataDir(config.dataDir);
+  return Ledger.open(join(config.dataDir, 'ledger.sqlite'), (ms) => toIsoInZone(ms, config.timezone));
+}
+
+/**
+ * Build and start the daemon: ledger, key, recovery of whatever the last stop cut off, then detection.
+ * The console is attached by the caller (see cli.ts) so tests can run the dock without it.
+ */
+export async function startDaemon(config: Config, log: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
+  const ops = opts.ops ?? realStorage;
+  const ledger = openLedgerFor(config);
+  const { key, created } = await loadOrCreateDockKey(ops, config.dataDir);
+  if (created) {
+    ledger.tx(() => ledger.audit.append(Date.now(), 'dock', 'key.created', key.fingerprint, { publicKeyPem: key.publicPem }));
+    log.info({ fingerprint: key.fingerprint }, 'dock key pair created');
+  }
+  let clock = opts.clock;
+  let systemClock: SystemClock | null = null;
+  if (!clock) {
+    systemClock = new SystemClock(config.clock.assumeSynced);
+    await systemClock.start();
+    clock = systemClock;
+  }
+  await recover({ dataDir: config.dataDir, ledger, ops, key, log: log.child({ component: 'recovery' }), now: clock.now });
+  ledger.devices.clearDocked(clock.now());
+
+  const { VolumeWatcher } = await import('./transport/volumes.js');
+  const volumes = new VolumeWatcher(config.detect.mountRoot, log.child({ component: 'volumes' }));
+  await volumes.start();
+  const pool = new CopyPool();
+  const ctx: DockContext = {
+    config,
+    ledger,
+    log,
+    volumes,
+    pool,
+    ops,
+    chain: new ManifestChain(config.dataDir, ledger, ops, key),
+    slots: new SlotBoard(),
+    clock,
+    labels: new LabelLocks(),
+    iso: (ms) => toIsoInZone(ms, config.timezone),
+  };
+  const dock = new Dock(ctx);
+  await dock.start();
+  log.info({ dockId: config.dockId, dataDir: config.dataDir, synced: clock.synced() }, 'dock started');
+  let stopped = false;
+  return {
+    ctx,
+    dock,
+    key,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await dock.stop();
+      await volumes.stop();
+      await pool.close();
+      systemClock?.stop();
+      ledger.close();
+      log.info('dock stopped');
+    },
+  };
+}
