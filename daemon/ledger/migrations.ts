@@ -195,4 +195,47 @@ export const MIGRATIONS: string[] = [
     created_at_ms INTEGER NOT NULL
   );
   `,
+  // 2: the console: login sessions, the access register (views/copies/exports of footage), declared activities
+  `
+  CREATE TABLE web_sessions (
+    token_sha256 TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    role TEXT NOT NULL,
+    csrf_token TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL
+  );
+  CREATE INDEX web_sessions_expiry ON web_sessions(expires_at_ms);
+  CREATE TABLE access_register (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('view','copy','export')),
+    recording_id INTEGER NOT NULL REFERENCES recordings(id),
+    username TEXT NOT NULL,
+    role TEXT NOT NULL,
+    ground TEXT NOT NULL,
+    request_id INTEGER,
+    playback_key TEXT,
+    at_ms INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    last_at_ms INTEGER NOT NULL,
+    requests INTEGER NOT NULL DEFAULT 1
+  );
+  CREATE INDEX access_register_recording ON access_register(recording_id, at_ms);
+  CREATE INDEX access_register_user ON access_register(username, at_ms);
+  CREATE INDEX access_register_playback ON access_register(playback_key, recording_id, last_at_ms);
+  CREATE TABLE activities (
+    id INTEGER PRIMARY KEY,
+    officer_no TEXT NOT NULL REFERENCES officers(officer_no),
+    start TEXT NOT NULL,
+    start_ms INTEGER NOT NULL,
+    end TEXT NOT NULL,
+    end_ms INTEGER NOT NULL CHECK (end_ms > start_ms),
+    case_ref TEXT,
+    title TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL
+  );
+  CREATE INDEX activities_officer ON activities(officer_no, start_ms);
+  CREATE INDEX activities_case ON activities(case_ref);
+  `,
 ];
