@@ -23,8 +23,8 @@ const systemZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UT
 export const ConfigSchema = Type.Object(
   {
     dataDir: Type.String({ minLength: 1, default: '/var/lib/bwc-dock' }),
-    dockId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$', default: '' }),
-    timezone: Type.String({ minLength: 1, default: '' }),
+    dockId: Type.String({ maxLength: 64, pattern: '^[A-Za-z0-9._-]*$', default: '' }),
+    timezone: Type.String({ default: '' }),
     console: Type.Object(
       {
         host: Type.String({ minLength: 1, default: '127.0.0.1' }),

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { DockKey } from './keys.js';
-import { writeFileDurably, type StorageOps } from './storage.js';
+import { mkdirDurably, writeFileDurably, type StorageOps } from './storage.js';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export interface ManifestFileEntry {
   name: string;
@@ -74,6 +76,7 @@ export async function writeSignedManifest(ops: StorageOps, dataDir: string, key:
   const bytes = manifestBytes(m);
   const sig = Buffer.from(key.sign(bytes));
   const p = manifestPaths(dataDir, m.sessionId);
+  if (!existsSync(dirname(p.json))) await mkdirDurably(ops, dirname(p.json));
   // The signature lands first: a .json without .sig would look like tampering, a lone .sig is harmless.
   await writeFileDurably(ops, p.sig, sig, 0o444);
   await writeFileDurably(ops, p.json, bytes, 0o444);
