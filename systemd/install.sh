@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install bwc-dock on a Debian dock: service user, code under /opt/bwc-dock, config, udev, tmpfiles, unit.
+# Run as root from a checkout: sudo systemd/install.sh
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+prefix=${PREFIX:-/opt/bwc-dock}
+
+command -v node >/dev/null || { echo "install: Node.js >= 20 is needed (apt-get install nodejs)" >&2; exit 1; }
+major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$major" -ge 20 ] || { echo "install: Node.js $major found, >= 20 needed" >&2; exit 1; }
+apt-get install -y --no-install-recommends ffmpeg socat xorriso >/dev/null
+
+id bwc-dock >/dev/null 2>&1 || useradd --system --home /var/lib/bwc-dock --shell /usr/sbin/nologin --groups dialout bwc-dock
+
+install -d -m 0755 "$prefix"
+(cd "$src" && npm ci && npm run build && npm prune --omit=dev)
+cp -a "$src/dist" "$src/node_modules" "$src/package.json" "$src/README.md" "$src/web-ui" "$prefix/"
+
+install -d -m 0750 -o root -g bwc-dock /etc/bwc-dock
+[ -f /etc/bwc-dock/config.json ] || install -m 0640 -o root -g bwc-dock "$src/systemd/config.example.json" /etc/bwc-dock/config.json
+install -m 0644 "$src/systemd/bwc-dock.tmpfiles" /usr/lib/tmpfiles.d/bwc-dock.conf
+systemd-tmpfiles --create /usr/lib/tmpfiles.d/bwc-dock.conf
+install -m 0644 "$src/systemd/99-bwc-dock.rules" /etc/udev/rules.d/99-bwc-dock.rules
+udevadm control --reload-rules && udevadm trigger --subsystem-match=tty --subsystem-match=block || true
+install -m 0644 "$src/systemd/bwc-dock.service" /etc/systemd/system/bwc-dock.service
+systemctl daemon-reload
+systemctl enable --now bwc-dock.service
+echo "bwc-dock installed. Add console users: sudo -u bwc-dock node $prefix/dist/daemon/cli.js user add --config /etc/bwc-dock/config.json --username admin --role admin"
