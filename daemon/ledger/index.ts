@@ -1,3 +1,5 @@
+import { AccessRegisterRepo } from './access.js';
+import { ActivityRepo } from './activities.js';
 import { AuditLog } from './audit.js';
 import { CheckoutRepo } from './checkouts.js';
 import { openLedger, type Db } from './db.js';
@@ -6,9 +8,11 @@ import { FindingRepo } from './findings.js';
 import { JournalRepo } from './journal.js';
 import { ManifestRepo } from './manifests.js';
 import { OfficerRepo } from './officers.js';
+import { PeriodRepo } from './periods.js';
 import { RecordingRepo } from './recordings.js';
 import { SessionRepo } from './sessions.js';
 import { UserRepo } from './users.js';
+import { WebSessionRepo } from './websessions.js';
 
 export type { Db };
 
@@ -24,6 +28,10 @@ export class Ledger {
   readonly manifests: ManifestRepo;
   readonly journal: JournalRepo;
   readonly users: UserRepo;
+  readonly webSessions: WebSessionRepo;
+  readonly access: AccessRegisterRepo;
+  readonly activities: ActivityRepo;
+  readonly periods: PeriodRepo;
 
   constructor(
     readonly db: Db,
@@ -39,6 +47,10 @@ export class Ledger {
     this.manifests = new ManifestRepo(db);
     this.journal = new JournalRepo(db);
     this.users = new UserRepo(db);
+    this.webSessions = new WebSessionRepo(db);
+    this.access = new AccessRegisterRepo(db);
+    this.activities = new ActivityRepo(db);
+    this.periods = new PeriodRepo(db);
   }
 
   static open(file: string, formatTime: (ms: number) => string): Ledger {
