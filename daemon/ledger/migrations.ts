@@ -238,4 +238,79 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX activities_officer ON activities(officer_no, start_ms);
   CREATE INDEX activities_case ON activities(case_ref);
   `,
+  // 3: retention (004 §15): review queue and decisions, tombstones of purges; holds (004 §16) and archive discs
+  `
+  CREATE TABLE holds (
+    id INTEGER PRIMARY KEY,
+    reason TEXT NOT NULL CHECK (reason IN ('dispute','obstruction','sensitive','case')),
+    case_ref TEXT NOT NULL,
+    note TEXT,
+    placed_by TEXT NOT NULL,
+    placed_at TEXT NOT NULL,
+    placed_at_ms INTEGER NOT NULL,
+    released_by TEXT,
+    released_at TEXT,
+    released_at_ms INTEGER,
+    release_reason TEXT
+  );
+  CREATE INDEX holds_case ON holds(case_ref);
+  CREATE INDEX holds_placed ON holds(placed_at_ms);
+  CREATE TABLE hold_recordings (
+    hold_id INTEGER NOT NULL REFERENCES holds(id),
+    recording_id INTEGER NOT NULL REFERENCES recordings(id),
+    PRIMARY KEY (hold_id, recording_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX hold_recordings_recording ON hold_recordings(recording_id, hold_id);
+  CREATE TABLE retention_queue (
+    recording_id INTEGER PRIMARY KEY REFERENCES recordings(id),
+    entered_at TEXT NOT NULL,
+    entered_at_ms INTEGER NOT NULL,
+    due_at_ms INTEGER NOT NULL
+  );
+  CREATE INDEX retention_queue_entered ON retention_queue(entered_at_ms);
+  CREATE TABLE retention_decisions (
+    id INTEGER PRIMARY KEY,
+    recording_id INTEGER NOT NULL REFERENCES recordings(id),
+    decision TEXT NOT NULL CHECK (decision IN ('keep','purge')),
+    reason TEXT NOT NULL,
+    previous_until TEXT NOT NULL,
+    until TEXT,
+    until_ms INTEGER,
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    decided_at_ms INTEGER NOT NULL
+  );
+  CREATE INDEX retention_decisions_recording ON retention_decisions(recording_id, decided_at_ms);
+  CREATE TABLE tombstones (
+    recording_id INTEGER PRIMARY KEY REFERENCES recordings(id),
+    manifest_session_id TEXT NOT NULL,
+    serial TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    stored_path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    approved_by TEXT NOT NULL,
+    at TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    file_removed_at_ms INTEGER
+  );
+  CREATE INDEX tombstones_manifest ON tombstones(manifest_session_id);
+  CREATE INDEX tombstones_pending ON tombstones(recording_id) WHERE file_removed_at_ms IS NULL;
+  CREATE TABLE archives (
+    id TEXT PRIMARY KEY,
+    hold_id INTEGER REFERENCES holds(id),
+    case_ref TEXT NOT NULL,
+    title TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    files INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    images_json TEXT NOT NULL
+  );
+  CREATE INDEX archives_hold ON archives(hold_id);
+  CREATE INDEX archives_case ON archives(case_ref);
+  `,
 ];
