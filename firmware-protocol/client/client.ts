@@ -47,6 +47,8 @@ export interface ClientOptions {
   log?: LinkLogger;
   /** Milliseconds since the epoch; injected so tests can control it. */
   now?: () => number;
+  /** Seq of the first request (default random), so tests can compare written bytes with traces. */
+  initialSeq?: number;
 }
 
 /** A clock reading with the host's send/receive instants, for round-trip compensation. */
@@ -84,6 +86,7 @@ export class RecorderClient {
     this.attempts = opts.attempts ?? 3;
     this.timeoutMs = opts.timeoutMs ?? responseTimeoutMs;
     this.now = opts.now ?? Date.now;
+    if (opts.initialSeq !== undefined) this.seq = (opts.initialSeq - 1) & 0xffff;
     this.deframer = new Deframer((reason: DropReason, bytes: number) => opts.log?.warn({ reason, bytes }, 'recorder link: dropped bytes'));
     this.deframer.on('data', (f: Frame) => this.onFrame(f));
     this.deframer.on('error', () => undefined);

@@ -22,6 +22,11 @@ export class Deframer extends Transform {
     super({ readableObjectMode: true });
   }
 
+  /** Bytes held back as the possible start of a frame (never more than one maximal frame). */
+  get buffered(): number {
+    return this.buf.length;
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     this.drain();
