@@ -1,16 +1,20 @@
 import { AccessRegisterRepo } from './access.js';
 import { ActivityRepo } from './activities.js';
+import { ArchiveRepo } from './archives.js';
 import { AuditLog } from './audit.js';
 import { CheckoutRepo } from './checkouts.js';
 import { openLedger, type Db } from './db.js';
 import { DeviceRepo } from './devices.js';
 import { FindingRepo } from './findings.js';
+import { HoldRepo } from './holds.js';
 import { JournalRepo } from './journal.js';
 import { ManifestRepo } from './manifests.js';
 import { OfficerRepo } from './officers.js';
 import { PeriodRepo } from './periods.js';
 import { RecordingRepo } from './recordings.js';
+import { RetentionRepo } from './retention.js';
 import { SessionRepo } from './sessions.js';
+import { TombstoneRepo } from './tombstones.js';
 import { UserRepo } from './users.js';
 import { WebSessionRepo } from './websessions.js';
 
@@ -32,6 +36,10 @@ export class Ledger {
   readonly access: AccessRegisterRepo;
   readonly activities: ActivityRepo;
   readonly periods: PeriodRepo;
+  readonly holds: HoldRepo;
+  readonly retention: RetentionRepo;
+  readonly tombstones: TombstoneRepo;
+  readonly archives: ArchiveRepo;
 
   constructor(
     readonly db: Db,
@@ -51,6 +59,10 @@ export class Ledger {
     this.access = new AccessRegisterRepo(db);
     this.activities = new ActivityRepo(db);
     this.periods = new PeriodRepo(db);
+    this.holds = new HoldRepo(db);
+    this.retention = new RetentionRepo(db);
+    this.tombstones = new TombstoneRepo(db);
+    this.archives = new ArchiveRepo(db);
   }
 
   static open(file: string, formatTime: (ms: number) => string): Ledger {

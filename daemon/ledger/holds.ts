@@ -1,0 +1,136 @@
+import type { Db } from './db.js';
+
+/** Why footage is preserved (004 §16; `case`: kept with its case file, 004 annex 3). */
+export const HOLD_REASONS = ['dispute', 'obstruction', 'sensitive', 'case'] as const;
+export type HoldReason = (typeof HOLD_REASONS)[number];
+
+export interface Hold {
+  id: number;
+  reason: HoldReason;
+  caseRef: string;
+  note: string | null;
+  recordingIds: number[];
+  placedBy: string;
+  placedAt: string;
+  placedAtMs: number;
+  releasedBy: string | null;
+  releasedAt: string | null;
+  releasedAtMs: number | null;
+  releaseReason: string | null;
+}
+
+export interface NewHold {
+  reason: HoldReason;
+  caseRef: string;
+  note: string | null;
+  recordingIds: number[];
+  placedBy: string;
+  placedAt: string;
+  placedAtMs: number;
+}
+
+interface Row {
+  id: number;
+  reason: HoldReason;
+  case_ref: string;
+  note: string | null;
+  placed_by: string;
+  placed_at: string;
+  placed_at_ms: number;
+  released_by: string | null;
+  released_at: string | null;
+  released_at_ms: number | null;
+  release_reason: string | null;
+  recording_ids: string | null;
+}
+
+const SELECT = `SELECT h.*, (SELECT group_concat(recording_id) FROM hold_recordings x WHERE x.hold_id = h.id) AS recording_ids FROM holds h`;
+
+const toHold = (r: Row): Hold => ({
+  id: r.id,
+  reason: r.reason,
+  caseRef: r.case_ref,
+  note: r.note,
+  recordingIds: r.recording_ids ? r.recording_ids.split(',').map(Number).sort((a, b) => a - b) : [],
+  placedBy: r.placed_by,
+  placedAt: r.placed_at,
+  placedAtMs: r.placed_at_ms,
+  releasedBy: r.released_by,
+  releasedAt: r.released_at,
+  releasedAtMs: r.released_at_ms,
+  releaseReason: r.release_reason,
+});
+
+/** Preservation holds and the recordings they cover. A recording is held while any unreleased hold names it. */
+export class HoldRepo {
+  constructor(private readonly db: Db) {}
+
+  place(h: NewHold): number {
+    const info = this.db
+      .prepare('INSERT INTO holds (reason, case_ref, note, placed_by, placed_at, placed_at_ms) VALUES (?,?,?,?,?,?)')
+      .run(h.reason, h.caseRef, h.note, h.placedBy, h.placedAt, h.placedAtMs);
+    const id = Number(info.lastInsertRowid);
+    const st = this.db.prepare('INSERT OR IGNORE INTO hold_recordings (hold_id, recording_id) VALUES (?, ?)');
+    for (const r of h.recordingIds) st.run(id, r);
+    return id;
+  }
+
+  /** Release an active hold; false when it was already released (or does not exist). */
+  release(id: number, by: string, reason: string, atMs: number, at: string): boolean {
+    const info = this.db
+      .prepare('UPDATE holds SET released_by = ?, released_at = ?, released_at_ms = ?, release_reason = ? WHERE id = ? AND released_at_ms IS NULL')
+      .run(by, at, atMs, reason, id);
+    return info.changes === 1;
+  }
+
+  get(id: number): Hold | null {
+    const r = this.db.prepare(`${SELECT} WHERE h.id = ?`).get(id) as Row | undefined;
+    return r ? toHold(r) : null;
+  }
+
+  /** Newest first; keyset on id. */
+  list(q: { limit: number; beforeId?: number; active?: boolean; caseRef?: string; recordingId?: number }): Hold[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.beforeId !== undefined) (where.push('h.id < ?'), args.push(q.beforeId));
+    if (q.active === true) where.push('h.released_at_ms IS NULL');
+    if (q.active === false) where.push('h.released_at_ms IS NOT NULL');
+    if (q.caseRef !== undefined) (where.push('h.case_ref = ?'), args.push(q.caseRef));
+    if (q.recordingId !== undefined) (where.push('EXISTS (SELECT 1 FROM hold_recordings x WHERE x.hold_id = h.id AND x.recording_id = ?)'), args.push(q.recordingId));
+    const sql = `${SELECT} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY h.id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, q.limit) as Row[]).map(toHold);
+  }
+
+  /** True while an unreleased hold names the recording. */
+  isHeld(recordingId: number): boolean {
+    return this.heldIds([recordingId]).has(recordingId);
+  }
+
+  /** Which of `ids` are under an unreleased hold (one query, for lists). */
+  heldIds(ids: readonly number[]): Set<number> {
+    const out = new Set<number>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      if (chunk.length === 0) continue;
+      const rows = this.db
+        .prepare(
+          `SELECT DISTINCT x.recording_id AS id FROM hold_recordings x JOIN holds h ON h.id = x.hold_id
+           WHERE h.released_at_ms IS NULL AND x.recording_id IN (${chunk.map(() => '?').join(',')})`,
+        )
+        .all(...chunk) as { id: number }[];
+      for (const r of rows) out.add(r.id);
+    }
+    return out;
+  }
+
+  /** Recordings named by any hold (active or not) with this case reference, for archive discs of a case. */
+  recordingIdsOfCase(caseRef: string, activeOnly: boolean): number[] {
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT x.recording_id AS id FROM hold_recordings x JOIN holds h ON h.id = x.hold_id
+         WHERE h.case_ref = ? ${activeOnly ? 'AND h.released_at_ms IS NULL' : ''} ORDER BY x.recording_id`,
+      )
+      .all(caseRef) as { id: number }[];
+    return rows.map((r) => r.id);
+  }
+}
