@@ -1,0 +1,85 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { ConsoleDeps } from './deps.js';
+import { ErrorBody } from './errors.js';
+import { ListOf, ListQuerySchema, decodeCursor, isStr, page, type ListQueryT } from './pagination.js';
+import { scopeOf } from './rights.js';
+import { DeviceSchema, FindingSchema, OfficerNo, PeriodSchema, SerialParam, SessionSchema } from './schemas.js';
+import { LedgerView } from './services/ledger-view.js';
+import { ServiceError } from './services/errors.js';
+import { deviceView, findingView, sessionView } from './views.js';
+
+const StatusBody = Type.Object({ status: Type.Union([Type.Literal('in_dock'), Type.Literal('in_repair'), Type.Literal('retired'), Type.Literal('checked_out')]) }, { additionalProperties: false });
+const CheckoutBody = Type.Object({ officerNo: OfficerNo }, { additionalProperties: false });
+const EmptyBody = Type.Optional(Type.Object({}, { additionalProperties: false }));
+const CheckoutAnswer = Type.Object({ checkout: PeriodSchema, battery: Type.Integer(), freeMiB: Type.Integer(), totalMiB: Type.Integer() });
+
+/** Recorders: the registry with status, each recorder's ledger, checkout and check-in. */
+export const devicesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app, { deps }) => {
+  const { ledger, iso } = deps;
+  const view = new LedgerView(ledger, iso, deps.clock.now);
+  const withCheckout = (serial: string) => {
+    const d = ledger.devices.get(serial);
+    if (!d) throw new ServiceError('not_found', `no recorder ${serial}`);
+    return deviceView(d, iso, ledger.checkouts.open(serial)?.officerNo ?? null);
+  };
+
+  app.get<{ Querystring: ListQueryT }>(
+    '/api/devices',
+    { config: { action: 'registry.read' }, schema: { querystring: ListQuerySchema, response: { 200: ListOf(DeviceSchema), '4xx': ErrorBody } } },
+    async (req) => {
+      const after = decodeCursor(req.query.cursor, isStr);
+      const rows = ledger.devices.list({ limit: req.query.limit + 1, ...(after !== undefined ? { after } : {}) });
+      return page(rows, req.query.limit, (d) => d.serial, (d) => deviceView(d, iso, ledger.checkouts.open(d.serial)?.officerNo ?? null));
+    },
+  );
+
+  app.get<{ Params: Static<typeof SerialParam> }>(
+    '/api/devices/:serial',
+    {
+      config: { action: 'registry.read' },
+      schema: {
+        params: SerialParam,
+        response: {
+          200: Type.Object({ device: DeviceSchema, checkouts: Type.Array(PeriodSchema), sessions: Type.Array(SessionSchema), findings: Type.Union([Type.Array(FindingSchema), Type.Null()]) }),
+          '4xx': ErrorBody,
+        },
+      },
+    },
+    async (req) => {
+      const { serial } = req.params;
+      const device = withCheckout(serial);
+      const mayReadFindings = scopeOf(req.user!.role, 'findings.read') === 'all';
+      return {
+        device,
+        checkouts: view.forDevice(serial),
+        sessions: ledger.sessions.list({ serial, limit: 100 }).map((s) => sessionView(s, iso)),
+        findings: mayReadFindings ? ledger.findings.query({ serial, limit: 100 }).map((f) => findingView(f, iso)) : null,
+      };
+    },
+  );
+
+  app.post<{ Params: Static<typeof SerialParam>; Body: Static<typeof StatusBody> }>(
+    '/api/devices/:serial/status',
+    { config: { action: 'registry.edit' }, schema: { params: SerialParam, body: StatusBody, response: { 200: DeviceSchema, '4xx': ErrorBody } } },
+    async (req) => {
+      deps.checkout.setStatus(req.params.serial, req.body.status, req.user!.username);
+      return withCheckout(req.params.serial);
+    },
+  );
+
+  app.post<{ Params: Static<typeof SerialParam>; Body: Static<typeof CheckoutBody> }>(
+    '/api/devices/:serial/checkout',
+    { config: { action: 'registry.edit' }, schema: { params: SerialParam, body: CheckoutBody, response: { 200: CheckoutAnswer, '4xx': ErrorBody } } },
+    async (req) => {
+      const out = await deps.checkout.checkout(req.params.serial, req.body.officerNo, req.user!.username);
+      return { checkout: view.period(out.checkout), battery: out.battery, freeMiB: out.freeMiB, totalMiB: out.totalMiB };
+    },
+  );
+
+  app.post<{ Params: Static<typeof SerialParam> }>(
+    '/api/devices/:serial/checkin',
+    { config: { action: 'registry.edit' }, schema: { params: SerialParam, body: EmptyBody, response: { 200: Type.Object({ checkout: PeriodSchema }), '4xx': ErrorBody } } },
+    async (req) => ({ checkout: view.period(deps.checkout.checkin(req.params.serial, req.user!.username)) }),
+  );
+};

@@ -1,0 +1,75 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import { mediaTypeOf } from '../ingest/media.js';
+import type { Recording } from '../ledger/recordings.js';
+import type { ConsoleDeps } from './deps.js';
+import { ApiError, ErrorBody } from './errors.js';
+import { IdParam } from './schemas.js';
+import { ServiceError } from './services/errors.js';
+import { playbackGround, registerView } from './services/playback.js';
+import { parseRange } from './services/range.js';
+
+const RangeHeaders = Type.Object({ range: Type.Optional(Type.String({ maxLength: 200 })) });
+
+/**
+ * Footage playback with HTTP Range (206; 416 for a range it cannot serve) and thumbnails. Every playback is a
+ * view in the access register: the Range requests of one login session on one recording within 30 minutes
+ * of each other are one view.
+ */
+export const mediaPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app, { deps }) => {
+  const footage = resolve(deps.config.dataDir, 'footage');
+
+  const load = (id: number): Recording => {
+    const rec = deps.ledger.recordings.get(id);
+    if (!rec) throw new ServiceError('not_found', `no recording ${id}`);
+    if (rec.purgedAtMs !== null) throw new ApiError(410, `recording ${id} was purged`);
+    return rec;
+  };
+  const fileOf = async (rec: Recording): Promise<{ path: string; size: number }> => {
+    const path = resolve(deps.config.dataDir, rec.storedPath);
+    if (!path.startsWith(footage + sep)) throw new Error(`stored path of recording ${rec.id} leaves footage/`);
+    try {
+      return { path, size: (await stat(path)).size };
+    } catch {
+      deps.log.error({ recordingId: rec.id, storedPath: rec.storedPath }, 'stored file is missing');
+      throw new ApiError(404, `the stored file of recording ${rec.id} is missing`);
+    }
+  };
+
+  app.get<{ Params: Static<typeof IdParam>; Headers: Static<typeof RangeHeaders> }>(
+    '/api/recordings/:id/media',
+    { config: { action: 'footage.play' }, schema: { params: IdParam, headers: RangeHeaders, response: { '4xx': ErrorBody } } },
+    async (req, reply) => {
+      const user = req.user!;
+      const rec = load(req.params.id);
+      const ground = playbackGround(user, req.scope!, rec);
+      const file = await fileOf(rec);
+      const range = parseRange(req.headers.range, file.size);
+      if (range === 'bad') return reply.code(416).header('content-range', `bytes */${file.size}`).send({ error: `range not satisfiable for ${file.size} bytes` });
+      if (req.method === 'GET') registerView(deps.ledger, user, rec, ground, deps.clock.now(), deps.iso);
+      reply.header('content-type', mediaTypeOf(rec.name).type).header('accept-ranges', 'bytes').header('content-disposition', 'inline');
+      if (range === null) return reply.header('content-length', String(file.size)).send(createReadStream(file.path));
+      return reply
+        .code(206)
+        .header('content-range', `bytes ${range.start}-${range.end}/${file.size}`)
+        .header('content-length', String(range.end - range.start + 1))
+        .send(createReadStream(file.path, { start: range.start, end: range.end }));
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParam> }>(
+    '/api/recordings/:id/thumbnail',
+    { config: { action: 'footage.play' }, schema: { params: IdParam, response: { '4xx': ErrorBody } } },
+    async (req, reply) => {
+      const rec = load(req.params.id);
+      playbackGround(req.user!, req.scope!, rec);
+      const file = await fileOf(rec);
+      const dest = join(deps.config.dataDir, 'cache', 'thumbnails', `${rec.id}-${rec.sha256.slice(0, 16)}.jpg`);
+      await deps.media.thumbnail(file.path, dest, { name: rec.name, durationMs: rec.durationMs });
+      return reply.header('content-type', 'image/jpeg').send(createReadStream(dest));
+    },
+  );
+};

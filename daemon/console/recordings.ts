@@ -1,0 +1,70 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { ConsoleDeps } from './deps.js';
+import { ErrorBody } from './errors.js';
+import { ListOf, ListQuery, decodeCursor, page } from './pagination.js';
+import { TimeQuery, timeParam } from './params.js';
+import { IdParam, OfficerNo, RecordingSchema } from './schemas.js';
+import { ServiceError } from './services/errors.js';
+import { canSee } from './services/playback.js';
+import { recordingView } from './views.js';
+
+const RecordingsQuery = Type.Object(
+  {
+    ...ListQuery,
+    serial: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]{1,8}$' })),
+    officer: Type.Optional(OfficerNo),
+    from: Type.Optional(Type.String(TimeQuery)),
+    to: Type.Optional(Type.String(TimeQuery)),
+    flag: Type.Optional(Type.String({ pattern: '^[a-z_]{1,32}$' })),
+    case: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+type RecCursor = [number, number];
+const isRecCursor = (v: unknown): v is RecCursor => Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && Number.isSafeInteger(v[1]);
+
+/** Recording search and detail; officers see only their own (officer number = username). */
+export const recordingsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app, { deps }) => {
+  const { ledger } = deps;
+
+  app.get<{ Querystring: Static<typeof RecordingsQuery> }>(
+    '/api/recordings',
+    { config: { action: 'recordings.search' }, schema: { querystring: RecordingsQuery, response: { 200: ListOf(RecordingSchema), '4xx': ErrorBody } } },
+    async (req) => {
+      const q = req.query;
+      const user = req.user!;
+      let officerNo = q.officer;
+      if (req.scope === 'own') {
+        if (officerNo !== undefined && officerNo !== user.username) throw new ServiceError('forbidden', 'officers search only their own recordings');
+        officerNo = user.username;
+      }
+      const zone = deps.config.timezone;
+      const fromMs = timeParam(q.from, 'from', zone);
+      const toMs = timeParam(q.to, 'to', zone);
+      const after = decodeCursor(q.cursor, isRecCursor);
+      const rows = ledger.recordings.query({
+        limit: q.limit + 1,
+        ...(q.serial ? { serial: q.serial } : {}),
+        ...(officerNo ? { officerNo } : {}),
+        ...(fromMs !== undefined ? { fromMs } : {}),
+        ...(toMs !== undefined ? { toMs } : {}),
+        ...(q.flag ? { flag: q.flag } : {}),
+        ...(q.case ? { ids: ledger.activities.recordingIdsForCase(q.case) } : {}),
+        ...(after ? { after: { sortMs: after[0], id: after[1] } } : {}),
+      });
+      return page(rows, q.limit, (r): RecCursor => [r.correctedStartMs ?? r.recordedStartMs ?? r.offloadedAtMs, r.id], recordingView);
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParam> }>(
+    '/api/recordings/:id',
+    { config: { action: 'recordings.search' }, schema: { params: IdParam, response: { 200: RecordingSchema, '4xx': ErrorBody } } },
+    async (req) => {
+      const rec = ledger.recordings.get(req.params.id);
+      if (!rec || rec.purgedAtMs !== null) throw new ServiceError('not_found', `no recording ${req.params.id}`);
+      if (!canSee(req.user!, req.scope!, rec)) throw new ServiceError('forbidden', 'officers see only their own recordings');
+      return recordingView(rec);
+    },
+  );
+};

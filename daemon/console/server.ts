@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { RecorderClient } from '../../firmware-protocol/client/client.js';
+import type { Config } from '../config.js';
+import { CheckoutService } from '../dock/checkout.js';
+import type { SlotView } from '../dock/slots.js';
+import { FfmpegMedia } from '../ingest/media.js';
+import type { Logger } from '../log.js';
+import type { Daemon } from '../main.js';
+import { activitiesPlugin } from './activities.js';
+import { auditPlugin } from './audit.js';
+import { authPlugin } from './auth.js';
+import type { ConsoleDeps } from './deps.js';
+import { devicesPlugin } from './devices.js';
+import { formatSchemaError, installErrorHandler } from './errors.js';
+import { findingsPlugin } from './findings.js';
+import { installGuard } from './guard.js';
+import { healthPlugin } from './health.js';
+import { ledgerPlugin } from './ledger.js';
+import { manifestsPlugin } from './manifests.js';
+import { mediaPlugin } from './media.js';
+import { officersPlugin } from './officers.js';
+import { recordingsPlugin } from './recordings.js';
+import { installSecurityHeaders } from './security.js';
+import { ActivityService } from './services/activities.js';
+import { sessionsPlugin } from './sessions.js';
+import { slotsPlugin } from './slots.js';
+import { usersPlugin } from './users.js';
+
+/** Slot states in which a recorder's footage may still be arriving. */
+const SETTLED_STATES = new Set(['ready', 'failed', 'interrupted']);
+
+/** The console as a Fastify instance (not listening): for `inject()` tests and for {@link startConsole}. */
+export async function buildConsole(deps: ConsoleDeps, opts: { https?: { cert: Buffer; key: Buffer } } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    ...(opts.https ? { https: opts.https } : {}),
+    bodyLimit: 1024 * 1024,
+    schemaErrorFormatter: formatSchemaError,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    return503OnClosing: true,
+    disableRequestLogging: false,
+  }) as unknown as FastifyInstance;
+  await app.register(cookie);
+  installErrorHandler(app);
+  installSecurityHeaders(app, deps.config.console.tls !== undefined);
+  installGuard(app, deps);
+
+  const activities = new ActivityService({
+    ledger: deps.ledger,
+    now: deps.clock.now,
+    iso: deps.iso,
+    timezone: deps.config.timezone,
+    offloading: (serial) => {
+      const s = deps.slots.bySerial(serial);
+      return s !== undefined && !SETTLED_STATES.has(s.state);
+    },
+  });
+  // A docking that ends may bring the footage an activity was waiting for.
+  const onSlot = (s: SlotView) => {
+    if (s.state !== 'ready' || !s.serial) return;
+    try {
+      activities.afterReturn(s.serial);
+    } catch (e) {
+      deps.log.error({ err: e, serial: s.serial }, 'activity gap check failed');
+    }
+  };
+  deps.slots.on('change', onSlot);
+  app.addHook('onClose', async () => {
+    deps.slots.off('change', onSlot);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.method === 'POST' && reply.statusCode === 200 && req.routeOptions.url === '/api/devices/:serial/checkin') {
+      activities.afterReturn((req.params as { serial: string }).serial);
+    }
+  });
+
+  const o = { deps };
+  await app.register(healthPlugin, o);
+  await app.register(authPlugin, o);
+  await app.register(slotsPlugin, o);
+  await app.register(devicesPlugin, o);
+  await app.register(officersPlugin, o);
+  await app.register(ledgerPlugin, o);
+  await app.register(sessionsPlugin, o);
+  await app.register(recordingsPlugin, o);
+  await app.register(mediaPlugin, o);
+  await app.register(manifestsPlugin, o);
+  await app.register(findingsPlugin, o);
+  await app.register(activitiesPlugin, { deps, activities });
+  await app.register(auditPlugin, o);
+  await app.register(usersPlugin, o);
+  return app;
+}
+
+/** This package's version, from the nearest package.json named bwc-dock above this file. */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'bwc-dock' && pkg.version) return pkg.version;
+    } catch {
+      /* not here; look further up */
+    }
+    dir = dirname(dir);
+  }
+  return 'unknown';
+}
+
+/** The console of a running daemon, listening on `console.host`/`console.port` (HTTPS with `console.tls`). */
+export async function startConsole(a: { daemon: Daemon; config: Config; log: Logger }): Promise<{ close(): Promise<void>; url: string }> {
+  const { daemon, config, log } = a;
+  const ctx = daemon.ctx;
+  const checkout = new CheckoutService({
+    ledger: ctx.ledger,
+    slots: ctx.slots,
+    clock: ctx.clock,
+    config,
+    log: log.child({ component: 'checkout' }),
+    open: (serial) => {
+      const port = daemon.dock.portOf(serial);
+      return port ? new RecorderClient(port, { log: log.child({ component: 'checkout', serial }) }) : null;
+    },
+  });
+  const tls = config.console.tls;
+  const app = await buildConsole(
+    {
+      config,
+      ledger: ctx.ledger,
+      slots: ctx.slots,
+      clock: ctx.clock,
+      log,
+      checkout,
+      media: new FfmpegMedia(),
+      version: packageVersion(),
+      iso: ctx.iso,
+    },
+    tls ? { https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {},
+  );
+  await app.listen({ host: config.console.host, port: config.console.port });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.console.port;
+  const host = config.console.host.includes(':') ? `[${config.console.host}]` : config.console.host;
+  const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
+  log.info({ url }, 'console listening');
+  return { url, close: () => app.close() };
+}

@@ -1,0 +1,80 @@
+import type { Checkout } from '../../ledger/checkouts.js';
+import type { Ledger } from '../../ledger/index.js';
+import { toCsv } from './csv.js';
+
+/** One checkout period as the ledger shows it: handovers with who performed them, and what was recorded. */
+export interface PeriodView {
+  id: number;
+  serial: string;
+  officerNo: string;
+  officerName: string | null;
+  unitNo: string | null;
+  unitName: string | null;
+  outAt: string;
+  outBy: string;
+  leftDockAt: string | null;
+  inAt: string | null;
+  inBy: string | null;
+  inSessionId: string | null;
+  recordings: number;
+  durationMs: number;
+  hours: number;
+  bytes: number;
+}
+
+/** The device ledger (使用情况台账) over checkouts, recordings and officers. */
+export class LedgerView {
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly iso: (ms: number) => string,
+    private readonly now: () => number,
+  ) {}
+
+  period(c: Checkout): PeriodView {
+    const officer = this.ledger.officers.get(c.officerNo);
+    const content = this.ledger.periods.content({ id: c.id, serial: c.serial, outMs: c.outAtMs, inMs: c.inAtMs ?? this.now() });
+    return {
+      id: c.id,
+      serial: c.serial,
+      officerNo: c.officerNo,
+      officerName: officer?.name ?? null,
+      unitNo: officer?.unitNo ?? null,
+      unitName: officer?.unitName ?? null,
+      outAt: this.iso(c.outAtMs),
+      outBy: c.outBy,
+      leftDockAt: c.leftDockAtMs === null ? null : this.iso(c.leftDockAtMs),
+      inAt: c.inAtMs === null ? null : this.iso(c.inAtMs),
+      inBy: c.inBy,
+      inSessionId: c.inSessionId,
+      recordings: content.recordings,
+      durationMs: content.durationMs,
+      hours: Math.round((content.durationMs / 3_600_000) * 100) / 100,
+      bytes: content.bytes,
+    };
+  }
+
+  /** Recording ids of one period, for the ledger's drill-down. */
+  periodRecordingIds(c: Checkout, limit = 1000): number[] {
+    return this.ledger.periods.recordingIds({ id: c.id, serial: c.serial, outMs: c.outAtMs, inMs: c.inAtMs ?? this.now() }, limit);
+  }
+
+  forDevice(serial: string): PeriodView[] {
+    return this.ledger.checkouts.forDevice(serial).map((c) => this.period(c));
+  }
+
+  forOfficer(officerNo: string): PeriodView[] {
+    return this.ledger.checkouts.forOfficer(officerNo).map((c) => this.period(c));
+  }
+
+  exportCsv(q: { serial?: string; officerNo?: string; fromMs?: number; toMs?: number }): { csv: string; rows: number } {
+    const periods = this.ledger.periods.checkouts({ ...q, limit: 100_000 }).map((c) => this.period(c));
+    const header = ['checkoutId', 'serial', 'idCode', 'officerNo', 'officerName', 'unitNo', 'unitName', 'outAt', 'outBy', 'leftDockAt', 'inAt', 'inBy', 'inSessionId', 'recordings', 'hours', 'bytes'];
+    const idCodes = new Map<string, string>();
+    const idCode = (s: string) => {
+      if (!idCodes.has(s)) idCodes.set(s, this.ledger.devices.get(s)?.idCode ?? '');
+      return idCodes.get(s)!;
+    };
+    const rows = periods.map((p) => [p.id, p.serial, idCode(p.serial), p.officerNo, p.officerName, p.unitNo, p.unitName, p.outAt, p.outBy, p.leftDockAt, p.inAt, p.inBy, p.inSessionId, p.recordings, p.hours, p.bytes]);
+    return { csv: toCsv(header, rows), rows: rows.length };
+  }
+}

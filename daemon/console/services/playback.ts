@@ -1,0 +1,44 @@
+import type { Ledger } from '../../ledger/index.js';
+import type { Recording } from '../../ledger/recordings.js';
+import type { AuthUser } from '../deps.js';
+import type { Scope } from '../rights.js';
+import { ServiceError } from './errors.js';
+
+/** Requests of one playback (the same login session and recording) this close together are one view. */
+export const VIEW_WINDOW_MS = 30 * 60_000;
+
+/** The ground a user plays a recording on (`own` or `oversight`), or a refusal. */
+export function playbackGround(user: Pick<AuthUser, 'username'>, scope: Scope, rec: Pick<Recording, 'officerNo'>): 'own' | 'oversight' {
+  if (scope === 'own') {
+    if (rec.officerNo !== user.username) throw new ServiceError('forbidden', 'officers play only their own recordings');
+    return 'own';
+  }
+  if (scope === 'all') return rec.officerNo === user.username ? 'own' : 'oversight';
+  throw new ServiceError('forbidden', 'needs an approved access request naming this recording');
+}
+
+/** Whether a user may see a recording's metadata at all (search scope). */
+export function canSee(user: Pick<AuthUser, 'username'>, scope: Scope, rec: Pick<Recording, 'officerNo'>): boolean {
+  return scope === 'all' || (scope === 'own' && rec.officerNo === user.username);
+}
+
+/**
+ * Write one playback request to the access register: a new view (with an audit entry, same transaction)
+ * unless it continues a view of the same login session within {@link VIEW_WINDOW_MS}.
+ */
+export function registerView(ledger: Ledger, user: AuthUser, rec: Recording, ground: string, atMs: number, iso: (ms: number) => string): { accessId: number; created: boolean } {
+  return ledger.tx(() => {
+    const { entry, created } = ledger.access.recordView({
+      recordingId: rec.id,
+      username: user.username,
+      role: user.role,
+      ground,
+      playbackKey: user.sessionKey,
+      atMs,
+      at: iso(atMs),
+      windowMs: VIEW_WINDOW_MS,
+    });
+    if (created) ledger.audit.append(atMs, user.username, 'recording.viewed', String(rec.id), { accessId: entry.id, ground, serial: rec.serial, seq: rec.seq, sha256: rec.sha256 });
+    return { accessId: entry.id, created };
+  });
+}
