@@ -18,7 +18,7 @@ function feed(chunks: Buffer[]): { frames: Frame[]; d: Deframer } {
 
 function withBadCrc(b: Buffer): Buffer {
   const c = Buffer.from(b);
-  c[c.length - 2] ^= 0x01;
+  c[c.length - 2] = c[c.length - 2]! ^ 0x01;
   return c;
 }
 
