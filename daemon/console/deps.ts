@@ -37,6 +37,10 @@ export interface AuthUser {
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every /api route (method and URL pattern) the console serves, for the rights table and docs. */
+    consoleRoutes: ReadonlyArray<{ method: string; url: string }>;
+  }
   interface FastifyContextConfig {
     /** The rights-matrix action the route serves; a route under /api without one (and not `public`) is refused. */
     action?: Action;

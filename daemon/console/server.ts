@@ -42,8 +42,12 @@ export async function buildConsole(deps: ConsoleDeps, opts: { https?: { cert: Bu
     schemaErrorFormatter: formatSchemaError,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     return503OnClosing: true,
-    disableRequestLogging: false,
   }) as unknown as FastifyInstance;
+  const routes: Array<{ method: string; url: string }> = [];
+  app.addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) if (m !== 'HEAD' && r.url.startsWith('/api/')) routes.push({ method: m, url: r.url });
+  });
+  app.decorate('consoleRoutes', routes);
   await app.register(cookie);
   installErrorHandler(app);
   installSecurityHeaders(app, deps.config.console.tls !== undefined);
