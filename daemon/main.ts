@@ -13,11 +13,13 @@ import { realStorage, type StorageOps } from './ingest/storage.js';
 import { Ledger } from './ledger/index.js';
 import type { Logger } from './log.js';
 import { toIsoInZone } from './policy/time-format.js';
+import { retentionFor, type RetentionServices } from './retention/index.js';
 
 export interface Daemon {
   ctx: DockContext;
   dock: Dock;
   key: DockKey;
+  retention: RetentionServices;
   stop(): Promise<void>;
 }
 
@@ -78,17 +80,22 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     labels: new LabelLocks(),
     iso: (ms) => toIsoInZone(ms, config.timezone),
   };
+  const retention = retentionFor(ctx);
+  await retention.service.recover();
   const dock = new Dock(ctx);
   await dock.start();
+  retention.scheduler.start();
   log.info({ dockId: config.dockId, dataDir: config.dataDir, synced: clock.synced() }, 'dock started');
   let stopped = false;
   return {
     ctx,
     dock,
     key,
+    retention,
     async stop() {
       if (stopped) return;
       stopped = true;
+      await retention.scheduler.stop();
       await dock.stop();
       await volumes.stop();
       await pool.close();

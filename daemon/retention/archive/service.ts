@@ -1,0 +1,47 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ArchiveRecord } from '../../ledger/archives.js';
+import type { RetentionDeps } from '../deps.js';
+import { RetentionError } from '../errors.js';
+import { archiveDir, buildArchive, type ArchiveRequest } from './build.js';
+import { xorrisoTool, type IsoTool } from './xorriso.js';
+
+/** Archive discs of holds and cases (004 §16): make, list, and hand out the images (each download audited). */
+export class ArchiveService {
+  private building: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly deps: RetentionDeps,
+    private readonly iso: IsoTool = xorrisoTool(),
+  ) {}
+
+  /** One archive at a time: images are large, and the disk is shared with ingest. */
+  create(req: ArchiveRequest, by: string): Promise<ArchiveRecord> {
+    const run = () => buildArchive(this.deps, this.iso, req, by);
+    const p = this.building.then(run, run);
+    this.building = p.catch(() => undefined);
+    return p;
+  }
+
+  get(id: string): ArchiveRecord {
+    const a = this.deps.ledger.archives.get(id);
+    if (!a) throw new RetentionError('not_found', `no archive ${id}`);
+    return a;
+  }
+
+  list(q: { limit: number; holdId?: number; before?: { createdAtMs: number; id: string } }): ArchiveRecord[] {
+    return this.deps.ledger.archives.list(q);
+  }
+
+  /** The path of image `n` of an archive, after auditing who takes it. */
+  openImage(id: string, n: number, by: string): { path: string; name: string; size: number; sha256: string } {
+    const a = this.get(id);
+    const im = a.images.find((i) => i.n === n);
+    if (!im) throw new RetentionError('not_found', `archive ${id} has no image ${n}`);
+    const path = join(archiveDir(this.deps.dataDir, id), im.name);
+    if (!existsSync(path)) throw new RetentionError('not_found', `image ${im.name} is no longer on the dock`);
+    const now = this.deps.now();
+    this.deps.ledger.tx(() => this.deps.ledger.audit.append(now, by, 'archive.downloaded', `archive/${id}`, { image: im.name, sha256: im.sha256 }));
+    return { path, name: im.name, size: im.size, sha256: im.sha256 };
+  }
+}
