@@ -89,6 +89,12 @@ export class TombstoneRepo {
     return (this.db.prepare(`SELECT * FROM tombstones ${where} ORDER BY at_ms DESC, recording_id DESC LIMIT ?`).all(...args, q.limit) as Row[]).map(toRecord);
   }
 
+  /** The recording stored at `storedPath` (tombstones of a manifest name files by path). */
+  recordingIdOf(storedPath: string): number | null {
+    const r = this.db.prepare('SELECT id FROM recordings WHERE stored_path = ?').get(storedPath) as { id: number } | undefined;
+    return r?.id ?? null;
+  }
+
   /** Purge manifests the ledger recorded (e.g. adopted by recovery) whose tombstones it has not: recovery reads them. */
   purgeManifestsWithoutTombstones(): string[] {
     return (
