@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ConsoleDeps } from './deps.js';
 import { ErrorBody } from './errors.js';
+import { emptyBodyIsObject } from './params.js';
 import { ListOf, ListQuerySchema, decodeCursor, isStr, page, type ListQueryT } from './pagination.js';
 import { scopeOf } from './rights.js';
 import { DeviceSchema, FindingSchema, OfficerNo, PeriodSchema, SerialParam, SessionSchema } from './schemas.js';
@@ -11,7 +12,7 @@ import { deviceView, findingView, sessionView } from './views.js';
 
 const StatusBody = Type.Object({ status: Type.Union([Type.Literal('in_dock'), Type.Literal('in_repair'), Type.Literal('retired'), Type.Literal('checked_out')]) }, { additionalProperties: false });
 const CheckoutBody = Type.Object({ officerNo: OfficerNo }, { additionalProperties: false });
-const EmptyBody = Type.Optional(Type.Object({}, { additionalProperties: false }));
+const EmptyBody = Type.Object({}, { additionalProperties: false });
 const CheckoutAnswer = Type.Object({ checkout: PeriodSchema, battery: Type.Integer(), freeMiB: Type.Integer(), totalMiB: Type.Integer() });
 
 /** Recorders: the registry with status, each recorder's ledger, checkout and check-in. */
@@ -79,7 +80,7 @@ export const devicesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (a
 
   app.post<{ Params: Static<typeof SerialParam> }>(
     '/api/devices/:serial/checkin',
-    { config: { action: 'registry.edit' }, schema: { params: SerialParam, body: EmptyBody, response: { 200: Type.Object({ checkout: PeriodSchema }), '4xx': ErrorBody } } },
+    { config: { action: 'registry.edit' }, preValidation: emptyBodyIsObject, schema: { params: SerialParam, body: EmptyBody, response: { 200: Type.Object({ checkout: PeriodSchema }), '4xx': ErrorBody } } },
     async (req) => ({ checkout: view.period(deps.checkout.checkin(req.params.serial, req.user!.username)) }),
   );
 };

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ConsoleDeps } from './deps.js';
 import { ErrorBody } from './errors.js';
+import { emptyBodyIsObject } from './params.js';
 import { ListOf, ListQuery, decodeCursor, isInt, page } from './pagination.js';
 import { FindingSchema, IdParam, OfficerNo } from './schemas.js';
 import { ServiceError } from './services/errors.js';
@@ -21,7 +22,7 @@ const FindingsQuery = Type.Object(
 );
 const Text = Type.String({ minLength: 1, maxLength: 2000 });
 const JustifyBody = Type.Object({ reason: Type.Union(JUSTIFICATION_REASONS.map((r) => Type.Literal(r))), text: Text }, { additionalProperties: false });
-const ApproveBody = Type.Optional(Type.Object({ text: Type.Optional(Text) }, { additionalProperties: false }));
+const ApproveBody = Type.Object({ text: Type.Optional(Text) }, { additionalProperties: false });
 const RejectBody = Type.Object({ text: Text }, { additionalProperties: false });
 
 /** Findings and their justification workflow. */
@@ -71,8 +72,8 @@ export const findingsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (
 
   app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof ApproveBody> }>(
     '/api/findings/:id/approve',
-    { config: { action: 'findings.decide' }, schema: { params: IdParam, body: ApproveBody, response: answer } },
-    async (req) => findingView(flow.decide(req.params.id, req.user!, 'approved', req.body?.text ?? null), deps.iso),
+    { config: { action: 'findings.decide' }, preValidation: emptyBodyIsObject, schema: { params: IdParam, body: ApproveBody, response: answer } },
+    async (req) => findingView(flow.decide(req.params.id, req.user!, 'approved', req.body.text ?? null), deps.iso),
   );
 
   app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof RejectBody> }>(

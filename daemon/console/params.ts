@@ -10,3 +10,8 @@ export function timeParam(value: string | undefined, field: string, zone: string
 }
 
 export const TimeQuery = { pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}', maxLength: 40 } as const;
+
+/** preValidation for routes whose body is optional: no body is the empty object (then the schema still applies). */
+export async function emptyBodyIsObject(req: { body: unknown }): Promise<void> {
+  if (req.body === undefined || req.body === null) req.body = {};
+}

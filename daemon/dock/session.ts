@@ -323,6 +323,8 @@ export class DockingSession {
 
   private async leaveMassStorage(v: { label: string; release: () => void }): Promise<void> {
     this.setState('exiting_msc');
+    this.volumeGone?.();
+    this.volumeGone = null;
     try {
       if (!this.client.isClosed) {
         await this.client.exitMsc().catch((e) => {
@@ -380,7 +382,7 @@ export class DockingSession {
   }
 
   private fileProblem(entry: FileEntry, e: IngestError): void {
-    const kind = e.code === 'bad_name' || e.code === 'not_regular' ? 'bad_name' : 'unreadable';
+    const kind = e.code === 'bad_name' ? 'bad_name' : 'unreadable';
     this.log.warn({ seq: entry.seq, name: entry.name, code: e.code }, e.message);
     this.raise({ kind, detail: `${entry.name} (seq ${entry.seq}): ${e.message}`, seqFrom: entry.seq, seqTo: entry.seq, dedupeKey: `${kind}:${this.serial}:${entry.seq}:${entry.size}` });
   }

@@ -11,6 +11,8 @@ import type { Logger } from '../log.js';
 export class SerialWatcher {
   private watchers: FSWatcher[] = [];
   private readonly known = new Set<string>();
+  private readonly scanners: Array<() => void> = [];
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly globs: string[],
@@ -47,14 +49,30 @@ export class SerialWatcher {
       }
       const w = watch(folder, { depth: 0, ignoreInitial: true, followSymlinks: false, alwaysStat: false });
       w.on('add', (p) => matches(p) && this.attach(p));
+      // A link replaced at the same path can come through as 'change' when unlink and add coalesce.
+      w.on('change', (p) => matches(p) && this.attach(p));
       w.on('unlink', (p) => matches(p) && this.detach(p));
       w.on('error', (e) => this.log.warn({ err: e, folder }, 'serial watcher error'));
       await new Promise<void>((r) => w.once('ready', () => r()));
       this.watchers.push(w);
-      for (const name of readdirSync(folder)) {
-        const p = join(folder, name);
-        if (matches(p)) this.attach(p);
-      }
+      this.scanners.push(() => this.scan(folder, matches));
+      this.scan(folder, matches);
+    }
+    // inotify can coalesce a quick unplug/replug into nothing: a cheap rescan catches it within a second.
+    this.timer = setInterval(() => this.scanners.forEach((s) => s()), 1000);
+    this.timer.unref();
+  }
+
+  private scan(folder: string, matches: (p: string) => boolean): void {
+    let names: string[];
+    try {
+      names = readdirSync(folder);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const p = join(folder, name);
+      if (matches(p) && !this.known.has(p) && existsSync(p)) this.attach(p);
     }
   }
 
@@ -77,6 +95,7 @@ export class SerialWatcher {
   }
 
   async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
     await Promise.all(this.watchers.map((w) => w.close()));
     this.watchers = [];
   }
