@@ -1,0 +1,146 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { LoginRole } from '../../../firmware-protocol/codec/constants.js';
+import { TimeoutError } from '../../../firmware-protocol/codec/errors.js';
+import { Command } from '../../../firmware-protocol/codec/constants.js';
+import { addOfficers, addRecording, build, dockRecorder, makeMp4, type Harness } from '../../helpers/console.js';
+import { MemoryRecorder, fileEntry, goodStatus } from '../../helpers/console-recorder.js';
+
+let h: Harness;
+let recorder: MemoryRecorder | null;
+afterEach(async () => h?.close());
+
+async function setup(state = 'ready') {
+  recorder = new MemoryRecorder(goodStatus());
+  h = await build({ open: () => recorder });
+  addOfficers(h);
+  dockRecorder(h, 'SN000001', state);
+}
+
+describe('checkout and check-in over the API', () => {
+  it('checks readiness, writes INFO (GBK names) and the dock time, records the period with who', async () => {
+    await setup();
+    const res = await h.req('POST', '/api/devices/SN000001/checkout', { as: 'em1', body: { officerNo: '100001' } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().checkout).toMatchObject({ serial: 'SN000001', officerNo: '100001', officerName: '张伟', outBy: 'em1', inAt: null });
+    expect(recorder!.logins).toEqual([{ role: LoginRole.Admin, password: '000000' }]);
+    expect(recorder!.info).toEqual({ serial: 'SN000001', userNo: '100001', userName: '张伟', unitNo: 'U01', unitName: '城管执法一中队' });
+    // 08:00 in Asia/Shanghai, zone +480 minutes
+    expect(recorder!.time).toEqual({ time: { year: 2026, month: 3, day: 2, hour: 8, minute: 0, second: 0 }, ms: 0, tz: 480 });
+    expect(recorder!.detached).toBe(1);
+    const dev = h.ledger.devices.get('SN000001')!;
+    expect(dev.status).toBe('checked_out');
+    expect(dev.lastSyncAtMs).toBe(h.clock.t);
+    expect(h.ledger.audit.list({ limit: 1 })[0]).toMatchObject({ action: 'device.checkout', actor: 'em1', subject: 'SN000001' });
+    expect(h.slots.bySerial('SN000001')?.officer).toEqual({ officerNo: '100001', name: '张伟', unitNo: 'U01' });
+    const again = await h.req('POST', '/api/devices/SN000001/checkout', { as: 'em1', body: { officerNo: '100002' } });
+    expect(again.statusCode).toBe(409);
+  });
+
+  it('answers 409 with the readiness reasons and writes nothing into the recorder', async () => {
+    await setup();
+    recorder!.status = { ...goodStatus(), battery: 12, freeMiB: 100 };
+    recorder!.files = [fileEntry(1, 1000)];
+    h.clock.synced = false;
+    const res = await h.req('POST', '/api/devices/SN000001/checkout', { as: 'em1', body: { officerNo: '100001' } });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().reasons).toEqual(['battery', 'storage', 'pending_files', 'dock_unsynced']);
+    expect(res.json().error).toMatch(/not ready/);
+    expect(recorder!.info).toBeNull();
+    expect(recorder!.time).toBeNull();
+    expect(h.ledger.checkouts.open('SN000001')).toBeNull();
+    expect(recorder!.detached).toBe(1);
+  });
+
+  it('files already stored (same serial, seq, size) are not pending', async () => {
+    await setup();
+    const mp4 = makeMp4();
+    const id = addRecording(h, { seq: 4, officerNo: '100001', file: mp4 });
+    recorder!.files = [fileEntry(4, h.ledger.recordings.get(id)!.size)];
+    expect((await h.req('POST', '/api/devices/SN000001/checkout', { as: 'em1', body: { officerNo: '100001' } })).statusCode).toBe(200);
+  });
+
+  it('refuses a recorder whose docking session still works, one not in the dock, an unknown officer', async () => {
+    await setup('offloading');
+    const busy = await h.req('POST', '/api/devices/SN000001/checkout', { as: 'em1', body: { officerNo: '100001' } });
+    expect(busy.statusCode).toBe(409);
+    expect(busy.json().error).toMatch(/offloading/);
+    h.slots.remove('/dev/ttyBWC-SN000001');
+    expect((await h.req('POST', '/api/devices/SN000001/checkout', { as: 'em1', body: { officerNo: '100001' } })).json().error).toMatch(/not in the dock/);
+    const unknown = await h.req('POST', '/api/devices/SN000001/checkout', { as: 'em1', body: { officerNo: '999999' } });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().field).toBe('officerNo');
+    expect((await h.req('POST', '/api/devices/SN999999/checkout', { as: 'em1', body: { officerNo: '100001' } })).statusCode).toBe(404);
+  });
+
+  it('a recorder that does not answer gives 502 without internals, and no checkout', async () => {
+    await setup();
+    recorder!.failSetInfo = new TimeoutError(Command.SET_INFO, 3);
+    const res = await h.req('POST', '/api/devices/SN000001/checkout', { as: 'em1', body: { officerNo: '100001' } });
+    expect(res.statusCode).toBe(502);
+    expect(res.json().error).toMatch(/SET_INFO got no answer/);
+    expect(res.body).not.toMatch(/at .*\.ts/);
+    expect(h.ledger.checkouts.open('SN000001')).toBeNull();
+  });
+
+  it('explicit check-in closes the period; the ledger shows it with its recordings and hours', async () => {
+    await setup();
+    await h.req('POST', '/api/devices/SN000001/checkout', { as: 'em1', body: { officerNo: '100001' } });
+    const out = h.ledger.checkouts.open('SN000001')!;
+    const mp4 = makeMp4();
+    h.clock.t += 3 * 3_600_000;
+    addRecording(h, { seq: 1, officerNo: '100001', file: mp4, startMs: out.outAtMs + 3_600_000, durationMs: 1_800_000, checkoutId: out.id });
+    addRecording(h, { seq: 2, officerNo: '100001', file: mp4, startMs: out.outAtMs + 7_200_000, durationMs: 1_800_000 });
+    const res = await h.req('POST', '/api/devices/SN000001/checkin', { as: 'em1' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().checkout).toMatchObject({ inBy: 'em1', recordings: 2, hours: 1 });
+    expect(h.ledger.devices.get('SN000001')!.status).toBe('in_dock');
+    expect((await h.req('POST', '/api/devices/SN000001/checkin', { as: 'em1' })).statusCode).toBe(409);
+
+    const ledger = await h.req('GET', '/api/devices/SN000001', { as: 'aud1' });
+    expect(ledger.statusCode).toBe(200);
+    const body = ledger.json();
+    expect(body.device).toMatchObject({ serial: 'SN000001', status: 'in_dock', checkedOutTo: null });
+    expect(body.checkouts).toHaveLength(1);
+    expect(body.checkouts[0]).toMatchObject({ officerNo: '100001', outBy: 'em1', inBy: 'em1', recordings: 2, durationMs: 3_600_000, outAt: '2026-03-02T08:00:00.000+08:00' });
+    expect(Array.isArray(body.findings)).toBe(true);
+    const adminView = await h.req('GET', '/api/devices/SN000001', { as: 'admin1' });
+    expect(adminView.json().findings).toBeNull();
+
+    const officer = await h.req('GET', '/api/officers/100001', { as: 'sup1' });
+    expect(officer.json().checkouts[0]).toMatchObject({ serial: 'SN000001', recordings: 2 });
+
+    const csv = await h.req('GET', '/api/ledger/export.csv', { as: 'em1' });
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    const lines = csv.body.replace(/^\ufeff/, '').trim().split('\r\n');
+    expect(lines[0]).toBe('checkoutId,serial,idCode,officerNo,officerName,unitNo,unitName,outAt,outBy,leftDockAt,inAt,inBy,inSessionId,recordings,hours,bytes');
+    expect(lines[1]).toMatch(/^\d+,SN000001,AB123,100001,张伟,U01,城管执法一中队,2026-03-02T08:00:00.000\+08:00,em1,,2026-03-02T11:00:00.000\+08:00,em1,,2,1,\d+$/);
+    expect(h.ledger.audit.list({ limit: 1 })[0]!.action).toBe('ledger.exported');
+    const none = await h.req('GET', '/api/ledger/export.csv?from=2026-04-01', { as: 'em1' });
+    expect(none.body.trim().split('\r\n')).toHaveLength(1);
+  });
+
+  it('status: equipment manager sets in_repair/retired/in_dock; checked_out only by checkout; retired is never handed out', async () => {
+    await setup();
+    const r = await h.req('POST', '/api/devices/SN000001/status', { as: 'em1', body: { status: 'in_repair' } });
+    expect(r.statusCode).toBe(200);
+    expect(r.json().status).toBe('in_repair');
+    expect((await h.req('POST', '/api/devices/SN000001/checkout', { as: 'em1', body: { officerNo: '100001' } })).statusCode).toBe(409);
+    const co = await h.req('POST', '/api/devices/SN000001/status', { as: 'em1', body: { status: 'checked_out' } });
+    expect(co.statusCode).toBe(400);
+    expect(co.json().field).toBe('status');
+    const bad = await h.req('POST', '/api/devices/SN000001/status', { as: 'em1', body: { status: 'lost' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatch(/body\.status/);
+    expect(h.ledger.audit.list({ limit: 10, action: 'device.status' })).toHaveLength(1);
+  });
+
+  it('lists devices with a cursor', async () => {
+    await setup();
+    for (const s of ['SN000002', 'SN000003', 'SN000004']) h.ledger.devices.docked({ serial: s, idCode: 'AB123', firmware: 'f', caps: 0 }, h.clock.t);
+    const p1 = (await h.req('GET', '/api/devices?limit=3', { as: 'em1' })).json();
+    expect(p1.items.map((d: { serial: string }) => d.serial)).toEqual(['SN000001', 'SN000002', 'SN000003']);
+    const p2 = (await h.req('GET', `/api/devices?limit=3&cursor=${p1.next}`, { as: 'em1' })).json();
+    expect(p2).toMatchObject({ next: null });
+    expect(p2.items.map((d: { serial: string }) => d.serial)).toEqual(['SN000004']);
+  });
+});
