@@ -6,6 +6,7 @@ import type { MediaRepository } from '../ingest/media.js';
 import type { Ledger } from '../ledger/index.js';
 import type { Role } from '../ledger/users.js';
 import type { Logger } from '../log.js';
+import type { RetentionServices } from '../retention/index.js';
 import type { Action, Scope } from './rights.js';
 
 /** What the console is built from; tests pass a real ledger, a SlotBoard and an injected clock. */
@@ -22,6 +23,8 @@ export interface ConsoleDeps {
   iso(ms: number): string;
   /** Failed logins allowed per username and per address within the window (default 10 in 15 minutes). */
   loginLimit?: { max: number; windowMs: number };
+  /** Retention, holds and archive discs (the daemon's, sharing its manifest chain); without it those routes are absent. */
+  retention?: Pick<RetentionServices, 'service' | 'archives'>;
   /** SSE heartbeat interval (default 15 s). */
   heartbeatMs?: number;
 }

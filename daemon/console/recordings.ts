@@ -53,7 +53,8 @@ export const recordingsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async
         ...(q.case ? { ids: ledger.activities.recordingIdsForCase(q.case) } : {}),
         ...(after ? { after: { sortMs: after[0], id: after[1] } } : {}),
       });
-      return page(rows, q.limit, (r): RecCursor => [r.correctedStartMs ?? r.recordedStartMs ?? r.offloadedAtMs, r.id], recordingView);
+      const held = ledger.holds.heldIds(rows.map((r) => r.id));
+      return page(rows, q.limit, (r): RecCursor => [r.correctedStartMs ?? r.recordedStartMs ?? r.offloadedAtMs, r.id], (r) => recordingView(r, held.has(r.id)));
     },
   );
 
@@ -64,7 +65,7 @@ export const recordingsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async
       const rec = ledger.recordings.get(req.params.id);
       if (!rec || rec.purgedAtMs !== null) throw new ServiceError('not_found', `no recording ${req.params.id}`);
       if (!canSee(req.user!, req.scope!, rec)) throw new ServiceError('forbidden', 'officers see only their own recordings');
-      return recordingView(rec);
+      return recordingView(rec, ledger.holds.isHeld(rec.id));
     },
   );
 };

@@ -15,6 +15,10 @@ export type Action =
   | 'findings.justify'
   | 'findings.decide'
   | 'activities.write'
+  | 'retention.read' // the retention queue and tombstones
+  | 'retention.decide' // purge or keep
+  | 'holds.read' // holds and archive discs, read
+  | 'holds.manage' // place or release a hold, make and take archive discs
   | 'audit.read'
   | 'users.manage';
 
@@ -34,6 +38,10 @@ export const RIGHTS: Record<Action, Partial<Record<Role, Scope>>> = {
   'findings.justify': { officer: 'own', equipment_manager: 'device' },
   'findings.decide': { supervisor: 'all' },
   'activities.write': { officer: 'own', equipment_manager: 'all', supervisor: 'all' },
+  'retention.read': { equipment_manager: 'all', supervisor: 'all', legal: 'all', auditor: 'all' },
+  'retention.decide': { equipment_manager: 'all', supervisor: 'all' },
+  'holds.read': { equipment_manager: 'all', supervisor: 'all', legal: 'all', auditor: 'all' },
+  'holds.manage': { supervisor: 'all', legal: 'all' },
   'audit.read': { supervisor: 'all', legal: 'all', auditor: 'all', admin: 'all' },
   'users.manage': { admin: 'all' },
 };

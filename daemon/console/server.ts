@@ -11,6 +11,7 @@ import { FfmpegMedia } from '../ingest/media.js';
 import type { Logger } from '../log.js';
 import type { Daemon } from '../main.js';
 import { activitiesPlugin } from './activities.js';
+import { archivesPlugin } from './archives.js';
 import { auditPlugin } from './audit.js';
 import { authPlugin } from './auth.js';
 import type { ConsoleDeps } from './deps.js';
@@ -19,11 +20,13 @@ import { formatSchemaError, installErrorHandler } from './errors.js';
 import { findingsPlugin } from './findings.js';
 import { installGuard } from './guard.js';
 import { healthPlugin } from './health.js';
+import { holdsPlugin } from './holds.js';
 import { ledgerPlugin } from './ledger.js';
 import { manifestsPlugin } from './manifests.js';
 import { mediaPlugin } from './media.js';
 import { officersPlugin } from './officers.js';
 import { recordingsPlugin } from './recordings.js';
+import { retentionPlugin } from './retention.js';
 import { installSecurityHeaders } from './security.js';
 import { ActivityService } from './services/activities.js';
 import { sessionsPlugin } from './sessions.js';
@@ -95,6 +98,9 @@ export async function buildConsole(deps: ConsoleDeps, opts: { https?: { cert: Bu
   await app.register(manifestsPlugin, o);
   await app.register(findingsPlugin, o);
   await app.register(activitiesPlugin, { deps, activities });
+  await app.register(retentionPlugin, o);
+  await app.register(holdsPlugin, o);
+  await app.register(archivesPlugin, o);
   await app.register(auditPlugin, o);
   await app.register(usersPlugin, o);
   return app;
@@ -142,6 +148,7 @@ export async function startConsole(a: { daemon: Daemon; config: Config; log: Log
       media: new FfmpegMedia(),
       version: packageVersion(),
       iso: ctx.iso,
+      retention: daemon.retention,
     },
     tls ? { https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {},
   );

@@ -57,8 +57,8 @@ export function sessionView(s: DockingSession, iso: Iso) {
   };
 }
 
-/** CONTRACT recording shape. `hold` is false until holds exist (their issue adds the table). */
-export function recordingView(r: Recording) {
+/** CONTRACT recording shape; `held`: under an unreleased hold (`ledger.holds.heldIds`). */
+export function recordingView(r: Recording, held = false) {
   return {
     id: r.id,
     serial: r.serial,
@@ -76,7 +76,7 @@ export function recordingView(r: Recording) {
     delayMs: r.delayMs,
     flags: r.flags,
     retainUntil: r.retainUntil,
-    hold: false,
+    hold: held,
     sessionId: r.sessionId,
     manifestSessionId: r.manifestSessionId,
     checkoutId: r.checkoutId,

@@ -36,8 +36,8 @@ export interface CatalogPlan {
   /** Inside the readings transaction: events, event index, clock and completeness findings. */
   commitReadings(): void;
   flagsAfterCopy(entry: FileEntry, sha256: string, size: number): string[];
-  /** Inside the store transaction of one recording: its findings. */
-  afterStore(entry: FileEntry, recordingId: number, sha256: string, size: number): void;
+  /** Inside the store transaction of one recording: raise its findings; returns their kinds. */
+  afterStore(entry: FileEntry, recordingId: number, sha256: string, size: number): string[];
 }
 
 export interface PlanInput {
@@ -269,7 +269,9 @@ export function planCatalog(ctx: DockContext, input: PlanInput): CatalogPlan {
     afterStore(entry, recordingId, sha256, size) {
       const meta = perFile.get(`${entry.seq}:${entry.name}`);
       const at = ctx.clock.now();
+      const raised: string[] = [];
       const add = (kind: string, detail: string, state?: 'info') => {
+        raised.push(kind);
         const r = ctx.ledger.findings.raise(
           { kind, detail, serial, recordingId, sessionId: input.sessionId, seqFrom: entry.seq, seqTo: entry.seq, officerNo: meta?.officerNo ?? null, dedupeKey: `${kind}:${serial}:${entry.seq}:${sha256}`, ...(state ? { state } : {}) },
           at,
@@ -281,6 +283,7 @@ export function planCatalog(ctx: DockContext, input: PlanInput): CatalogPlan {
       if (meta?.late) add('late_offload', `${entry.name} offloaded ${Math.round((meta.delayMs ?? 0) / 3600_000)} h after it ended, past the same-day rule (004 §13)`);
       if (meta?.flags.includes('wrong_officer')) add('wrong_officer', `${entry.name}: the recorder names officer ${info.userNo || '?'}, the ledger's checkout says ${meta.officerNo}`);
       if (meta?.flags.includes('no_checkout')) add('no_checkout', `${entry.name}: recorded outside any checkout of ${serial} (004 §5, §18)`);
+      return raised;
     },
   };
 }

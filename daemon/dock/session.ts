@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { RecorderClient } from '../../firmware-protocol/client/client.js';
 import { Caps, LoginRole, Status } from '../../firmware-protocol/codec/constants.js';
-import { LinkError, ProtocolError } from '../../firmware-protocol/codec/errors.js';
+import { LinkClosedError, LinkError, ProtocolError } from '../../firmware-protocol/codec/errors.js';
 import { deviceTimeFromEpoch, epochFromDeviceTime } from '../../firmware-protocol/codec/fields.js';
 import type { FileEntry, Hello, InfoBlock, RecorderStatus } from '../../firmware-protocol/codec/payloads.js';
 import { IngestError } from '../ingest/errors.js';
@@ -128,7 +128,7 @@ export class DockingSession {
       this.log.info({ serial: this.serial }, 'docking session finished');
       return 'ready';
     } catch (e) {
-      const interrupted = this.client.isClosed || (e instanceof SessionFailure && (e.code === 'unplugged' || e.code === 'aborted')) || (e instanceof IngestError && (e.code === 'volume_gone' || e.code === 'aborted'));
+      const interrupted = this.client.isClosed || e instanceof LinkClosedError || (e instanceof SessionFailure && (e.code === 'unplugged' || e.code === 'aborted')) || (e instanceof IngestError && (e.code === 'volume_gone' || e.code === 'aborted'));
       const message = (e as Error).message;
       ctx.ledger.sessions.end(this.id, interrupted ? 'interrupted' : 'failed', ctx.clock.now(), message);
       if (!(e instanceof SessionFailure || e instanceof LinkError || e instanceof IngestError)) this.log.error({ err: e }, 'docking session crashed');
@@ -345,6 +345,7 @@ export class DockingSession {
     const started = Date.now();
     let bytesDone = 0;
     const deps = { dataDir: ctx.config.dataDir, ledger: ctx.ledger, pool: ctx.pool, ops: ctx.ops, minFreeBytes: ctx.config.offload.minFreeBytes, now: ctx.clock.now, iso: ctx.iso };
+    const raised: string[] = [];
     for (const item of plan.toCopy) {
       this.check();
       let src: string;
@@ -365,8 +366,9 @@ export class DockingSession {
           item.plan,
           (sha, size) => plan.flagsAfterCopy(item.entry, sha, size),
           (b) => this.bumpProgress({ bytesDone: bytesDone + b, rate: rate(bytesDone + b, started) }),
-          (id, sha, size) => plan.afterStore(item.entry, id, sha, size),
+          (id, sha, size) => raised.push(...plan.afterStore(item.entry, id, sha, size)),
         );
+        for (const k of raised.splice(0)) this.noteFinding(k);
         bytesDone += out.size;
         this.bumpProgress({ filesDone: this.progress.filesDone + 1, bytesDone, rate: rate(bytesDone, started) });
       } catch (e) {

@@ -144,11 +144,8 @@ export class RecorderClient {
       const bytes = encodeFrame({ kind: FrameKind.Request, seq, command, status: 0, payload });
       this.opts.log?.trace({ seq, cmd: command, hex: bytes.toString('hex') }, 'tx');
       this.link.write(bytes, (err) => {
-        if (err && this.pending?.seq === seq) {
-          clearTimeout(timer);
-          this.pending = null;
-          reject(new LinkClosedError(`write failed: ${err.message}`));
-        }
+        // A write that fails (EIO on a yanked pty) means the link is gone, for this request and all after it.
+        if (err) this.fail(new LinkClosedError(`write failed: ${err.message}`));
       });
     });
   }

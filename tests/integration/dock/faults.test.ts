@@ -1,0 +1,132 @@
+import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { verifyDataDir } from '../../../daemon/ingest/verify.js';
+import { testDock, waitFor, type TestDock } from '../../helpers/dock.js';
+
+let t: TestDock;
+afterEach(async () => t?.stop());
+
+const kinds = (t: TestDock) => t.daemon!.ctx.ledger.findings.query({ limit: 1000 }).map((f) => f.kind).sort();
+const footageFiles = (t: TestDock): string[] => {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    if (!existsSync(d)) return;
+    for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name));
+  };
+  walk(join(t.config.dataDir, 'footage'));
+  return out;
+};
+
+describe('offload faults', () => {
+  it('a capture hash that disagrees: stored, flagged, listed with both hashes, never erased, no second finding on re-dock', async () => {
+    t = await testDock();
+    await t.start();
+    const r = await t.recorder('A000010', { plugged: false });
+    const [bad] = await r.addRecording({ durationMs: 2000, badHashSegments: [0] });
+    await r.addRecording({ durationMs: 2000 });
+    await r.replug();
+    const s1 = await t.slot('A000010');
+    expect(s1.state).toBe('ready');
+    expect(s1.findings).toContain('hash_mismatch');
+    const { ledger } = t.daemon!.ctx;
+    const rec = ledger.recordings.all().find((x) => x.seq === bad!.seq)!;
+    expect(rec.flags).toContain('hash_mismatch');
+    expect(rec.sha256).not.toBe(rec.deviceSha256);
+    expect(rec.erasedAtMs).toBeNull();
+    expect(r.state.files.map((f) => f.seq)).toEqual([bad!.seq]);
+    await r.unplug();
+    await waitFor('slot gone', () => !t.daemon!.ctx.slots.list().length);
+    await r.replug();
+    await t.slot('A000010', (s) => s.sessionId !== s1.sessionId && s.state === 'ready');
+    expect(kinds(t).filter((k) => k === 'hash_mismatch')).toHaveLength(1);
+    expect(ledger.recordings.all()).toHaveLength(2);
+    expect(r.state.files.map((f) => f.seq)).toEqual([bad!.seq]);
+  });
+
+  it('never follows a symlink or a traversal name, and keeps serving the rest', async () => {
+    t = await testDock();
+    await t.start();
+    const r = await t.recorder('A000011', { plugged: false });
+    const [good] = await r.addRecording({ durationMs: 2000 });
+    const linkName = 'DCIM/100BWC/A000011_000001_20261124080000_0900.MP4';
+    mkdirSync(dirname(r.pathOf(linkName)), { recursive: true });
+    symlinkSync('/etc/passwd', r.pathOf(linkName));
+    r.state.files.push({ name: linkName, size: 10n, start: '20261124080000', durationMs: 1000, seq: 900, flags: 0, sha256: null });
+    r.state.files.push({ name: '../../../../etc/shadow', size: 10n, start: '20261124080000', durationMs: 1000, seq: 901, flags: 0, sha256: null });
+    r.state.files.push({ name: 'DCIM/100BWC/ghost_0902.MP4', size: 10n, start: '20261124080000', durationMs: 1000, seq: 902, flags: 0, sha256: null });
+    await r.replug();
+    const s = await t.slot('A000011');
+    expect(s.state).toBe('ready');
+    const recs = t.daemon!.ctx.ledger.recordings.all();
+    expect(recs.map((x) => x.seq)).toEqual([good!.seq]);
+    expect(kinds(t)).toEqual(expect.arrayContaining(['bad_name', 'unreadable']));
+    const bad = t.daemon!.ctx.ledger.findings.query({ limit: 100, kind: 'bad_name' });
+    expect(bad.map((f) => f.seqFrom)).toContain(901);
+    const unreadable = t.daemon!.ctx.ledger.findings.query({ limit: 100, kind: 'unreadable' }).map((f) => f.seqFrom);
+    expect(unreadable).toEqual(expect.arrayContaining([900, 902]));
+    // Only the good file was stored; the recorder still holds the odd entries.
+    expect(footageFiles(t)).toHaveLength(1);
+    // The ghost entry (no file on the volume) drops out of the recorder's catalog after EXIT_MSC.
+    expect(r.state.files.map((f) => f.seq).sort()).toEqual([900, 901]);
+    expect((await verifyDataDir(t.config.dataDir)).ok).toBe(true);
+  });
+
+  it('below the free-space floor: a disk_low finding, nothing partial, the session failed, nothing erased', async () => {
+    t = await testDock({ offload: { minFreeBytes: Number.MAX_SAFE_INTEGER } });
+    await t.start();
+    const r = await t.recorder('A000012', { plugged: false });
+    await r.addRecording({ durationMs: 2000 });
+    await r.replug();
+    const s = await t.slot('A000012');
+    expect(s.state).toBe('failed');
+    expect(s.error).toMatch(/floor/);
+    expect(kinds(t)).toContain('disk_low');
+    expect(footageFiles(t)).toEqual([]);
+    expect(t.daemon!.ctx.ledger.recordings.all()).toEqual([]);
+    expect(r.state.files).toHaveLength(1);
+  });
+
+  it('a wrong admin password fails that slot only; the other recorder is offloaded', async () => {
+    t = await testDock();
+    await t.start();
+    const a = await t.recorder('A000013', { plugged: false, adminPassword: '123123' });
+    const b = await t.recorder('A000014', { plugged: false });
+    await a.addRecording({ durationMs: 2000 });
+    await b.addRecording({ durationMs: 2000 });
+    await Promise.all([a.replug(), b.replug()]);
+    const [sa, sb] = await Promise.all([t.slot('A000013'), t.slot('A000014')]);
+    expect(sa.state).toBe('failed');
+    expect(sa.error).toMatch(/refused the admin password.*recorders\.passwords\.A000013/);
+    expect(sb.state).toBe('ready');
+    expect(t.daemon!.ctx.ledger.recordings.all().map((x) => x.serial)).toEqual(['A000014']);
+  });
+
+  it('unplugged mid-offload: interrupted, nothing partial; the re-dock completes and signs what the first stored', async () => {
+    t = await testDock();
+    await t.start();
+    const r = await t.recorder('A000015', { plugged: false });
+    for (let i = 0; i < 6; i++) await r.addRecording({ durationMs: 2000, segmentBytes: 24 * 1024 * 1024 });
+    const total = r.state.files.length;
+    await r.replug();
+    const { ledger } = t.daemon!.ctx;
+    await waitFor('first file stored', () => ledger.recordings.all().length >= 1, 30_000, 5);
+    await r.unplug();
+    const s1 = await waitFor('session ended', () => ledger.sessions.list({ limit: 5 }).find((x) => x.result !== 'running'), 30_000);
+    expect(s1, s1.error ?? '').toMatchObject({ result: 'interrupted' });
+    const storedFirst = ledger.recordings.all();
+    expect(storedFirst.length).toBeLessThan(total);
+    expect(storedFirst.every((x) => x.manifestSessionId === null && x.erasedAtMs === null)).toBe(true);
+    expect(readdirSync(join(t.config.dataDir, 'tmp'))).toEqual([]);
+    expect(footageFiles(t)).toHaveLength(storedFirst.length);
+    expect(existsSync(join(t.config.dataDir, 'manifests', `${s1.id}.json`))).toBe(false);
+
+    await r.replug();
+    const s2 = await t.slot('A000015', (s) => s.sessionId !== s1.id && s.state === 'ready', 60_000);
+    const all = ledger.recordings.all();
+    expect(all).toHaveLength(total);
+    expect(all.every((x) => x.manifestSessionId === s2.sessionId && x.erasedAtMs !== null)).toBe(true);
+    expect(r.state.files).toEqual([]);
+    expect((await verifyDataDir(t.config.dataDir)).ok).toBe(true);
+  });
+});
