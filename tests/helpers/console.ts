@@ -56,10 +56,10 @@ export interface Harness {
 
 export const T0 = Date.parse('2026-03-02T08:00:00+08:00');
 
-export async function build(opts: { open?: OpenRecorderLink; loginLimit?: { max: number; windowMs: number }; sessionHours?: number; heartbeatMs?: number } = {}): Promise<Harness> {
+export async function build(opts: { open?: OpenRecorderLink; loginLimit?: { max: number; windowMs: number }; sessionHours?: number; heartbeatMs?: number; tls?: boolean } = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bwc-console-'));
   for (const d of ['footage', 'manifests', 'keys', 'cache', 'tmp']) mkdirSync(join(dataDir, d), { recursive: true });
-  const config = parseConfig({ dataDir, dockId: 'dock-test', timezone: ZONE, console: { sessionHours: opts.sessionHours ?? 12 } }, {});
+  const config = parseConfig({ dataDir, dockId: 'dock-test', timezone: ZONE, console: { sessionHours: opts.sessionHours ?? 12, ...(opts.tls ? { tls: { cert: '/nonexistent/cert.pem', key: '/nonexistent/key.pem' } } : {}) } }, {});
   const iso = (ms: number) => toIsoInZone(ms, ZONE);
   const ledger = Ledger.open(join(dataDir, 'ledger.sqlite'), iso);
   for (const [u, role] of Object.entries(USERS)) await ledger.users.add(u, role, PASSWORD, T0);

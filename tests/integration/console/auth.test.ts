@@ -27,6 +27,13 @@ describe('login, logout, me', () => {
     expect(h.ledger.audit.list({ limit: 5, action: 'login' })).toHaveLength(1);
   });
 
+  it('marks the cookie Secure and sends HSTS when the console serves TLS', async () => {
+    h = await build({ tls: true });
+    const res = await login('sup1', PASSWORD);
+    expect(String(res.headers['set-cookie'])).toMatch(/; Secure/);
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+  });
+
   it('answers 401 to a wrong password and an unknown user, and without a cookie', async () => {
     h = await build();
     expect((await login('sup1', 'wrong-password')).statusCode).toBe(401);
