@@ -128,6 +128,8 @@ if (isMain || process.argv[1]?.endsWith('/bwc-dock')) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
+      // Everything was closed in order; a native handle (serial poller) must not keep the process alive.
+      setTimeout(() => process.exit(code), 1500).unref();
     },
     (e) => {
       process.stderr.write(`bwc-dock: ${e}\n`);
