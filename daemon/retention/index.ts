@@ -1,5 +1,6 @@
 import type { DockContext } from '../dock/context.js';
 import { ArchiveService } from './archive/service.js';
+import { xorrisoTool } from './archive/xorriso.js';
 import type { RetentionDeps } from './deps.js';
 import { RetentionLock } from './lock.js';
 import { RetentionScheduler } from './schedule.js';
@@ -36,5 +37,5 @@ export function retentionFor(ctx: DockContext): RetentionServices {
   const r = ctx.config.retention;
   const service = new RetentionService(deps, { autoPurge: r.autoPurge, autoPurgeGraceDays: r.autoPurgeGraceDays });
   const scheduler = new RetentionScheduler({ sweep: () => service.sweep(), now: () => ctx.clock.now(), sweepHour: r.sweepHour, timezone: ctx.config.timezone, log: deps.log, slots: ctx.slots });
-  return { service, archives: new ArchiveService(deps), scheduler };
+  return { service, archives: new ArchiveService(deps, xorrisoTool(), ctx.config.offload.minFreeBytes), scheduler };
 }

@@ -36,9 +36,13 @@ export const imageName = (id: string, n: number) => `${id}-${n}.iso`;
  * After writing, the two images must be byte-identical, list exactly the expected files, and every file
  * extracted from them must hash as the signed manifests and the ledger say; else nothing is kept.
  */
-export async function buildArchive(deps: RetentionDeps, iso: IsoTool, req: ArchiveRequest, by: string): Promise<ArchiveRecord> {
+export async function buildArchive(deps: RetentionDeps, iso: IsoTool, req: ArchiveRequest, by: string, keepFreeBytes = 0): Promise<ArchiveRecord> {
   const { ledger } = deps;
   const { hold, caseRef, recordings } = collect(deps, req);
+  // Two images plus one extracted copy at a time, with room for the file system's overhead; ingest's floor stays free.
+  const need = 3 * (recordings.reduce((s, r) => s + r.size, 0) + recordings.length * 65_536 + (8 << 20)) + keepFreeBytes;
+  const free = await deps.ops.freeBytes(deps.dataDir);
+  if (free < need) throw new RetentionError('conflict', `not enough free space for the archive discs: ${free} bytes free, ${need} needed (keeping ${keepFreeBytes} for ingest)`);
   const now = deps.now();
   const id = `${stamp(now)}-${randomUUID().slice(0, 8)}`;
   const dir = archiveDir(deps.dataDir, id);

@@ -13,11 +13,13 @@ export class ArchiveService {
   constructor(
     private readonly deps: RetentionDeps,
     private readonly iso: IsoTool = xorrisoTool(),
+    /** Bytes the archive must leave free (ingest's `offload.minFreeBytes`). */
+    private readonly keepFreeBytes = 0,
   ) {}
 
   /** One archive at a time: images are large, and the disk is shared with ingest. */
   create(req: ArchiveRequest, by: string): Promise<ArchiveRecord> {
-    const run = () => buildArchive(this.deps, this.iso, req, by);
+    const run = () => buildArchive(this.deps, this.iso, req, by, this.keepFreeBytes);
     const p = this.building.then(run, run);
     this.building = p.catch(() => undefined);
     return p;

@@ -111,8 +111,10 @@ describe('archive discs (004 §16: two identical copies, labelled)', () => {
     expect(f.ledger.archives.list({ limit: 10 })).toEqual([]);
   });
 
-  it('refuses a released hold, an unknown case, and footage that awaits its signed manifest', async () => {
+  it('refuses a released hold, an unknown case, footage that awaits its signed manifest, and a disk without room', async () => {
     const { hold } = await heldCase();
+    const full = new ArchiveService({ ...f.deps, ops: { ...f.ops, freeBytes: async () => 50 << 20 } }, xorrisoTool(), 30 << 20);
+    await expect(full.create({ holdId: hold.id }, 'sup1')).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/not enough free space/) });
     const svc = f.service();
     const archives = new ArchiveService(f.deps);
     await expect(archives.create({ caseRef: 'nope' }, 'sup1')).rejects.toMatchObject({ code: 'not_found' });
