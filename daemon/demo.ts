@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClipFactory } from '../firmware-protocol/simulator/clips.js';
 import { startRecorder, type RecorderHandle } from '../firmware-protocol/simulator/recorder.js';
+import { DateTime } from 'luxon';
 import { parseConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startDaemon } from './main.js';
@@ -53,7 +54,10 @@ export async function runDemo(o: { port: number; dataDir?: string | undefined })
     ...OFFICERS.map((x): [string, string] => [x.officerNo, 'officer']),
   ];
   for (const [u, role] of users) if (!ledger.users.get(u)) await ledger.users.add(u, role, DEMO_PASSWORD, now);
-  const shiftStart = now - 9 * 3600_000;
+  // The shift lies within today in the dock's zone, so the same-day rule (004 §13) holds for its footage.
+  const midnight = DateTime.fromMillis(now, { zone: config.timezone }).startOf('day').toMillis();
+  const shiftStart = Math.max(midnight + 5 * 60_000, now - 9 * 3600_000);
+  const step = Math.max(60_000, Math.floor((now - 5 * 60_000 - shiftStart) / 6));
   const serials = ['A000001', 'A000002', 'A000003'];
   ledger.tx(() => {
     for (const x of OFFICERS) ledger.officers.upsert(x, now);
@@ -100,10 +104,10 @@ export async function runDemo(o: { port: number; dataDir?: string | undefined })
       // A shift's worth of footage: recordings through the day, some long enough to watch the progress bar.
       const big = 48 * 1024 * 1024;
       for (let k = 0; k < 4; k++) {
-        await r.addRecording({ durationMs: 6000, segmentMs: k === 1 ? 3000 : 600_000, startAt: shiftStart + (k + 1) * 90 * 60_000, segmentBytes: k >= 2 ? big : undefined });
+        await r.addRecording({ durationMs: 6000, segmentMs: k === 1 ? 3000 : 600_000, startAt: shiftStart + (k + 1) * step, segmentBytes: k >= 2 ? big : undefined });
         if (i === 2 && k === 1) r.skipSeq(1, { logDeleted: true });
       }
-      await r.addPhoto({ at: shiftStart + 7 * 3600_000 });
+      await r.addPhoto({ at: shiftStart + 5 * step });
       if (i === 1) r.driftClock(95_000);
     }
     const [a, b, c] = recorders as [RecorderHandle, RecorderHandle, RecorderHandle];
@@ -129,14 +133,10 @@ export async function runDemo(o: { port: number; dataDir?: string | undefined })
   });
   stopping = true;
   process.stdout.write('stopping the demo…\n');
-  const step = async (what: string, p: Promise<unknown>) => {
-    if (process.env.BWC_DEMO_TRACE) process.stdout.write(`  ${what}…\n`);
-    await p;
-  };
-  await step('story', story);
-  await step('recorders', Promise.all(recorders.map((r) => r.stop({ removeStorage: true }).catch(() => undefined))));
-  await step('console', consoleHandle.close());
-  await step('daemon', daemon.stop());
+  await story;
+  await Promise.all(recorders.map((r) => r.stop({ removeStorage: true }).catch(() => undefined)));
+  await consoleHandle.close();
+  await daemon.stop();
   if (!o.dataDir) rmSync(root, { recursive: true, force: true });
   return 0;
 }
