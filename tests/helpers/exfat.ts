@@ -1,0 +1,70 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * A real exFAT volume through FUSE on a loop device (TESTING.md "Volumes"): what a recorder exposes in
+ * mass-storage mode. Killing its FUSE process yanks it: reads of uncached pages fail with ENOTCONN.
+ */
+export class ExfatVolume {
+  private fusePid: number | null = null;
+  private mountedAt: string | null = null;
+
+  private constructor(
+    readonly image: string,
+    readonly loop: string,
+    readonly label: string,
+  ) {}
+
+  static create(dir: string, label: string, sizeMiB = 256): ExfatVolume {
+    const image = join(dir, `${label}.img`);
+    execFileSync('truncate', ['-s', `${sizeMiB}M`, image]);
+    execFileSync('mkfs.exfat', ['-L', label, image], { stdio: 'ignore' });
+    const loop = execFileSync('losetup', ['-f', '--show', image], { encoding: 'utf8' }).trim();
+    return new ExfatVolume(image, loop, label);
+  }
+
+  /** Mount; the FUSE daemon's PID is kept so a test can kill exactly it. */
+  async mount(at: string): Promise<void> {
+    mkdirSync(at, { recursive: true });
+    execFileSync('mount.exfat-fuse', [this.loop, at], { stdio: 'ignore' });
+    this.mountedAt = at;
+    const pid = execFileSync('pgrep', ['-f', `^mount.exfat-fuse ${this.loop} ${at}$`], { encoding: 'utf8' }).trim().split('\n')[0];
+    if (!pid) throw new Error(`no FUSE process for ${at}`);
+    this.fusePid = Number(pid);
+  }
+
+  /** Clean unmount (EXIT_MSC): flushes and removes the mount point. */
+  async unmount(): Promise<void> {
+    if (!this.mountedAt) return;
+    const at = this.mountedAt;
+    execFileSync('umount', [at]);
+    rmSync(at, { recursive: true, force: true });
+    this.mountedAt = null;
+    this.fusePid = null;
+  }
+
+  /** Yank: kill the FUSE process, as pulling the cable would end the USB device under it. */
+  yank(): void {
+    if (this.fusePid) process.kill(this.fusePid, 'SIGKILL');
+    this.fusePid = null;
+  }
+
+  destroy(): void {
+    if (this.mountedAt) {
+      try {
+        execFileSync('umount', ['-l', this.mountedAt]);
+      } catch {
+        /* already gone */
+      }
+      rmSync(this.mountedAt, { recursive: true, force: true });
+    }
+    if (this.fusePid) process.kill(this.fusePid, 'SIGKILL');
+    try {
+      execFileSync('losetup', ['-d', this.loop]);
+    } catch {
+      /* already detached */
+    }
+    rmSync(this.image, { force: true });
+  }
+}
