@@ -1,4 +1,8 @@
-// Make the CLI executable after tsc has written it (tsc keeps the shebang but not the mode).
-import { chmodSync, existsSync } from 'node:fs';
+// After tsc: make the CLI executable (tsc keeps the shebang but not the mode), and put the console UI's static
+// files beside its compiled modules in dist/web-ui, where the console serves them.
+import { chmodSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 const cli = new URL('../dist/daemon/cli.js', import.meta.url);
 if (existsSync(cli)) chmodSync(cli, 0o755);
+const ui = new URL('../dist/web-ui/', import.meta.url);
+mkdirSync(ui, { recursive: true });
+for (const name of ['index.html', 'app.css', 'favicon.svg']) copyFileSync(new URL(`../web-ui/${name}`, import.meta.url), new URL(name, ui));

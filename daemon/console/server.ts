@@ -31,6 +31,7 @@ import { installSecurityHeaders } from './security.js';
 import { ActivityService } from './services/activities.js';
 import { sessionsPlugin } from './sessions.js';
 import { slotsPlugin } from './slots.js';
+import { uiPlugin } from './ui.js';
 import { usersPlugin } from './users.js';
 
 /** Slot states in which a recorder's footage may still be arriving. */
@@ -103,6 +104,7 @@ export async function buildConsole(deps: ConsoleDeps, opts: { https?: { cert: Bu
   await app.register(archivesPlugin, o);
   await app.register(auditPlugin, o);
   await app.register(usersPlugin, o);
+  await app.register(uiPlugin);
   return app;
 }
 
