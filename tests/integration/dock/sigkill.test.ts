@@ -87,4 +87,33 @@ describe('daemon killed mid-offload', () => {
     // verify from the command line too, as an auditor would.
     expect(execFileSync(process.execPath, [cli, 'verify', '--data', t.config.dataDir], { encoding: 'utf8' })).toMatch(/^OK: 1 manifests, \d+ files verified/m);
   }, 180_000);
+
+  it('SIGTERM mid-offload ends cleanly: exit 0, session interrupted, no partial file, a restart resumes', async () => {
+    t = await testDock();
+    const configFile = join(t.dir, 'config.json');
+    writeFileSync(configFile, JSON.stringify({ ...t.config, console: { host: '127.0.0.1', port: 0 }, log: { level: 'warn', pretty: false } }));
+    const r = await t.recorder('A000021', { plugged: false });
+    for (let i = 0; i < 5; i++) await r.addRecording({ durationMs: 2000, segmentBytes: 32 * 1024 * 1024 });
+    const total = r.state.files.length;
+    child = startCli(configFile);
+    await waitFor('daemon ledger', () => existsSync(join(t.config.dataDir, 'ledger.sqlite')), 20_000);
+    await new Promise((res) => setTimeout(res, 500));
+    await r.replug();
+    await waitFor('a stored file', () => query(t.config.dataDir, 'SELECT id FROM recordings').length >= 1, 60_000, 2);
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((res) => child!.once('exit', (c) => res(c)));
+    child = null;
+    expect(code).toBe(0);
+    expect(query<{ result: string }>(t.config.dataDir, 'SELECT result FROM sessions').map((x) => x.result)).toEqual(['interrupted']);
+    const stored = query<{ stored_path: string }>(t.config.dataDir, 'SELECT stored_path FROM recordings').map((x) => x.stored_path).sort();
+    const onDisk = (readdirSync(join(t.config.dataDir, 'footage'), { recursive: true }) as string[])
+      .map((p) => `footage/${p}`)
+      .filter((p) => statSync(join(t.config.dataDir, p)).isFile())
+      .sort();
+    expect(onDisk).toEqual(stored);
+    expect(readdirSync(join(t.config.dataDir, 'tmp'))).toEqual([]);
+    child = startCli(configFile);
+    await waitFor('resumed', () => query(t.config.dataDir, "SELECT id FROM sessions WHERE result = 'ok'").length === 1, 90_000, 100);
+    expect(query(t.config.dataDir, 'SELECT id FROM recordings')).toHaveLength(total);
+  }, 180_000);
 });
