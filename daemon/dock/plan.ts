@@ -160,7 +160,7 @@ export function planCatalog(ctx: DockContext, input: PlanInput): CatalogPlan {
       continue;
     }
     if (entry.size > BigInt(Number.MAX_SAFE_INTEGER)) {
-      raise({ kind: 'bad_name', detail: `catalog entry seq ${entry.seq} claims ${entry.size} bytes`, seqFrom: entry.seq, seqTo: entry.seq, dedupeKey: `bad_size:${serial}:${entry.seq}` });
+      raise({ kind: 'size_mismatch', detail: `catalog entry seq ${entry.seq} "${entry.name}" claims ${entry.size} bytes; not copied, kept on the recorder`, seqFrom: entry.seq, seqTo: entry.seq, dedupeKey: `bad_size:${serial}:${entry.seq}` });
       continue;
     }
     const size = Number(entry.size);

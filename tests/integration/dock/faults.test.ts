@@ -130,3 +130,39 @@ describe('offload faults', () => {
     expect((await verifyDataDir(t.config.dataDir)).ok).toBe(true);
   });
 });
+
+describe('odd catalog entries', () => {
+  it('an invalid start time, a size the volume contradicts, a duplicate seq and an absurd size: handled one by one, nothing lost', async () => {
+    t = await testDock();
+    await t.start();
+    const r = await t.recorder('A000016', { plugged: false });
+    const [a] = await r.addRecording({ durationMs: 2000 });
+    const [b] = await r.addRecording({ durationMs: 2000 });
+    const [c] = await r.addRecording({ durationMs: 2000 });
+    a!.start = '20261399999999';
+    b!.size += 10n;
+    // A second entry with c's seq under another name (a recorder bug): both are distinct files.
+    const dupName = c!.name.replace(/\.MP4$/, '.copy.MP4');
+    const { copyFileSync } = await import('node:fs');
+    copyFileSync(r.pathOf(c!.name), r.pathOf(dupName));
+    r.state.files.push({ ...c!, name: dupName, size: c!.size, sha256: null });
+    r.state.files.push({ ...c! }); // and the very same entry listed twice
+    r.state.files.push({ name: 'DCIM/100BWC/huge_0950.MP4', size: 1n << 60n, start: '20261124080000', durationMs: 1000, seq: 950, flags: 0, sha256: null });
+    await r.replug();
+    const s = await t.slot('A000016');
+    expect(s.state).toBe('ready');
+    const recs = t.daemon!.ctx.ledger.recordings.all();
+    const bySeq = (seq: number) => recs.filter((x) => x.seq === seq);
+    expect(bySeq(a!.seq)[0]).toMatchObject({ recordedStart: null, correctedStart: null });
+    expect(bySeq(a!.seq)[0]!.flags).toContain('clock_reset');
+    expect(bySeq(b!.seq)[0]!.flags).toContain('size_mismatch');
+    expect(bySeq(c!.seq)).toHaveLength(1); // same content under two names: stored once
+    expect(kinds(t)).toEqual(expect.arrayContaining(['size_mismatch']));
+    // Kept on the recorder: the file whose size disagrees and the absurd entry.
+    const left = r.state.files.map((f) => f.seq).sort((x, y) => x - y);
+    expect(left).toContain(b!.seq);
+    expect(left).not.toContain(a!.seq);
+    expect(r.state.files.map((f) => f.name)).toContain(dupName); // only the stored path's file is erased
+    expect((await verifyDataDir(t.config.dataDir)).ok).toBe(true);
+  });
+});

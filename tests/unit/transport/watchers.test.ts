@@ -1,0 +1,80 @@
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../daemon/log.js';
+import { SerialWatcher } from '../../../daemon/transport/serial-watcher.js';
+import { UsbWatcher } from '../../../daemon/transport/usb-watcher.js';
+import { VolumeTimeoutError, VolumeWatcher } from '../../../daemon/transport/volumes.js';
+
+const log = createLogger({ level: 'silent' });
+let dir: string;
+const stops: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const s of stops.splice(0)) await s();
+  rmSync(dir, { recursive: true, force: true });
+});
+const until = async (f: () => boolean, ms = 3000) => {
+  const end = Date.now() + ms;
+  while (!f()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+describe('SerialWatcher', () => {
+  it('finds ports already there and new ones matching the glob (a symlink counts), and sees them go', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-sw-'));
+    writeFileSync(join(dir, 'target'), '');
+    symlinkSync(join(dir, 'target'), join(dir, 'bwc-A1'));
+    const seen: string[] = [];
+    const gone: string[] = [];
+    const w = new SerialWatcher([join(dir, 'bwc-*')], log, (p) => seen.push(p), (p) => gone.push(p));
+    stops.push(() => w.stop());
+    await w.start();
+    expect(seen).toEqual([join(dir, 'bwc-A1')]);
+    symlinkSync(join(dir, 'target'), join(dir, 'bwc-A2'));
+    writeFileSync(join(dir, 'other-A3'), '');
+    const t0 = Date.now();
+    await until(() => seen.length === 2);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(seen[1]).toBe(join(dir, 'bwc-A2'));
+    unlinkSync(join(dir, 'bwc-A1'));
+    await until(() => gone.length === 1);
+    expect(gone).toEqual([join(dir, 'bwc-A1')]);
+  });
+
+  it('takes the folder of a glob', () => {
+    expect(SerialWatcher.folderOf('/dev/serial/by-id/usb-*')).toBe('/dev/serial/by-id');
+    expect(SerialWatcher.folderOf('/dev/ttyACM*')).toBe('/dev');
+  });
+});
+
+describe('VolumeWatcher', () => {
+  it('resolves when <mountRoot>/<label> appears by rename, and tells when it goes', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-vw-'));
+    const root = join(dir, 'media');
+    const v = new VolumeWatcher(root, log);
+    stops.push(() => v.stop());
+    await v.start();
+    mkdirSync(join(dir, 'staging'));
+    const p = v.waitFor('BWCA000001', 3000);
+    setTimeout(() => renameSync(join(dir, 'staging'), join(root, 'BWCA000001')), 50);
+    expect(await p).toBe(join(root, 'BWCA000001'));
+    let goneCalled = false;
+    v.onceGone('BWCA000001', () => (goneCalled = true));
+    renameSync(join(root, 'BWCA000001'), join(dir, 'staging'));
+    await until(() => goneCalled);
+    await expect(v.waitFor('NEVER', 100)).rejects.toBeInstanceOf(VolumeTimeoutError);
+  });
+});
+
+describe('UsbWatcher', () => {
+  it('does nothing with an empty VID:PID list and degrades without throwing when there is no USB stack', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-usb-'));
+    expect(await new UsbWatcher([], log, () => undefined).start()).toBe(false);
+    const w = new UsbWatcher([{ vid: 0x1209, pid: 0x0001 }], log, () => undefined);
+    stops.push(() => w.stop());
+    await expect(w.start()).resolves.toEqual(expect.any(Boolean));
+  });
+});
