@@ -254,6 +254,7 @@ describe('console in a real browser', () => {
     expect(await finding.locator('select[name=reason] option:checked').textContent()).toBe('Remote, off-site or continuous duty');
     await finding.locator('textarea[name=text]').fill('在偏远乡镇连续执勤，当天无法返回单位。');
     await page.setViewportSize({ width: 800, height: 480 });
+    await finding.locator('button[type=submit]').scrollIntoViewIfNeeded();
     await shot('10-officer-justify-800x480');
     await page.setViewportSize({ width: 1280, height: 800 });
     await finding.locator('button[type=submit]').click();

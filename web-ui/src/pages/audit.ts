@@ -50,14 +50,17 @@ export const renderAudit: Page = async ({ main }) => {
     cursor = list.next;
     more.hidden = cursor === null;
     for (const e of list.items)
-      append(rows, h('tr', {}, h('td', { class: 'nowrap' }, time(e.at)), h('td', {}, e.actor), h('td', {}, e.action), h('td', {}, e.subject ?? ''), h('td', { class: 'detail' }, detailText(e.detail))));
+      append(
+        rows,
+        h('tr', {}, h('td', { class: 'nowrap' }, time(e.at)), h('td', {}, e.actor), h('td', {}, e.action, e.subject ? h('small', { class: 'subject muted' }, e.subject) : null), h('td', { class: 'detail' }, detailText(e.detail))),
+      );
   };
   more.addEventListener('click', () => void load());
   replace(
     main,
     h('h1', {}, 'Audit trail'),
     h('section', { class: 'card' }, h('p', {}, 'Every change at the dock is chained by hashes: altering or deleting an entry breaks the chain.'), check, result),
-    h('div', { class: 'table-wrap' }, h('table', { class: 'list', id: 'audit' }, h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Who'), h('th', {}, 'What'), h('th', {}, 'Subject'), h('th', {}, 'Details'))), rows)),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'list', id: 'audit' }, h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Who'), h('th', {}, 'What'), h('th', {}, 'Details'))), rows)),
     h('p', {}, more),
   );
   await Promise.all([runCheck(), load()]);

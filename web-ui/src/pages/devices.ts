@@ -171,7 +171,7 @@ export const renderDevice: Page = async (ctx) => {
     h('p', { class: 'crumbs' }, h('a', { href: '#/devices' }, '← All recorders')),
     h('h1', {}, `Recorder ${d.serial}`),
     facts([
-      ['Status', [deviceStatusLabel(d.status), d.docked ? ' (in the dock now)' : '']],
+      ['Status', d.docked && d.status !== 'in_dock' ? `${deviceStatusLabel(d.status)}, in the dock now` : deviceStatusLabel(d.status)],
       ['With officer', d.checkedOutTo ? officerLabel(d.checkedOutTo, names) : null],
       ['Battery', d.battery === null ? null : `${d.battery} %`],
       ['Storage', d.freeMiB !== null && d.totalMiB ? `${bytes(d.freeMiB * 1048576)} free of ${bytes(d.totalMiB * 1048576)}` : null],

@@ -97,7 +97,7 @@ function findingCard(f: Finding, me: Me, names: Map<string, Officer>, redraw: ()
     h('header', {}, h('span', { class: 'kind' }, findingLabel(f.kind)), h('span', { class: `chip ${f.state === 'approved' ? 'ok' : f.state === 'open' || f.state === 'rejected' ? 'warn' : 'busy'}` }, findingStateLabel(f.state))),
     h('p', { class: 'detail' }, f.detail),
     facts([
-      ['Officer', f.officerNo ? officerLabel(f.officerNo, names) : null],
+      ['Officer', f.officerNo && me.role !== 'officer' ? officerLabel(f.officerNo, names) : null],
       ['Recorder', f.serial],
       ['Where', span(f) || null],
       ['Recording', f.recordingId !== null ? h('a', { href: `#/recordings/${f.recordingId}` }, 'Open it') : null],
