@@ -313,4 +313,13 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX archives_hold ON archives(hold_id);
   CREATE INDEX archives_case ON archives(case_ref);
   `,
+  // 4: indexes the console needs at a million recordings (issue 9, found by npm run bench). The device ledger's
+  // period contents look recordings up by checkout; a flag search walks the flag's recordings newest first,
+  // so each flag row carries its recording's sort key (sort_ms never changes once a recording is stored).
+  `
+  CREATE INDEX recordings_checkout ON recordings(checkout_id);
+  ALTER TABLE recording_flags ADD COLUMN sort_ms INTEGER;
+  UPDATE recording_flags SET sort_ms = (SELECT r.sort_ms FROM recordings r WHERE r.id = recording_flags.recording_id);
+  CREATE INDEX recording_flags_flag_sort ON recording_flags(flag, sort_ms, recording_id);
+  `,
 ];

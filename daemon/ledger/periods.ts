@@ -12,7 +12,7 @@ export interface PeriodContent {
  * Recordings of a checkout period: those the offload linked to the checkout, and unlinked recordings of the
  * same recorder whose time falls inside the period (out → in, or → `untilMs` while still out).
  */
-const PERIOD_WHERE = `r.purged_at_ms IS NULL AND (r.checkout_id = @id OR (r.checkout_id IS NULL AND r.serial = @serial AND r.sort_ms >= @outMs AND r.sort_ms <= @inMs))`;
+export const PERIOD_WHERE = `r.purged_at_ms IS NULL AND (r.checkout_id = @id OR (r.checkout_id IS NULL AND r.serial = @serial AND r.sort_ms >= @outMs AND r.sort_ms <= @inMs))`;
 
 export class PeriodRepo {
   constructor(private readonly db: Db) {}

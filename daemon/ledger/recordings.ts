@@ -101,7 +101,8 @@ const toRecording = (r: Row): Recording => ({
   flags: r.flags ? r.flags.split(',').sort() : [],
 });
 
-const SELECT = `SELECT r.*, (SELECT group_concat(flag) FROM recording_flags f WHERE f.recording_id = r.id) AS flags FROM recordings r`;
+const COLUMNS = `SELECT r.*, (SELECT group_concat(flag) FROM recording_flags f WHERE f.recording_id = r.id) AS flags`;
+const SELECT = `${COLUMNS} FROM recordings r`;
 
 export interface RecordingQuery {
   serial?: string;
@@ -139,7 +140,8 @@ export class RecordingRepo {
   }
 
   addFlag(id: number, flag: string): void {
-    this.db.prepare('INSERT OR IGNORE INTO recording_flags (recording_id, flag) VALUES (?, ?)').run(id, flag);
+    // The flag row carries the recording's sort key, so a flag search reads the flag's index newest first.
+    this.db.prepare('INSERT OR IGNORE INTO recording_flags (recording_id, flag, sort_ms) SELECT id, ?, sort_ms FROM recordings WHERE id = ?').run(flag, id);
   }
 
   get(id: number): Recording | null {
@@ -179,18 +181,38 @@ export class RecordingRepo {
   }
 
   query(q: RecordingQuery): Recording[] {
+    const { sql, args } = this.searchSql(q);
+    return (this.db.prepare(sql).all(...args) as Row[]).map(toRecording);
+  }
+
+  /** The query plan of {@link query} (EXPLAIN QUERY PLAN details), for tests that guard the indexes it relies on. */
+  planOf(q: RecordingQuery): string[] {
+    const { sql, args } = this.searchSql(q);
+    return (this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail);
+  }
+
+  private searchSql(q: RecordingQuery): { sql: string; args: unknown[] } {
+    // A search by flag alone (with or without a time range) walks that flag's index in sort order, so a rare
+    // flag never scans the whole table; with an officer, serial or case the narrower index leads as before.
+    const byFlag = !!q.flag && !q.officerNo && !q.serial && !q.ids;
+    const sort = byFlag ? 'fl.sort_ms' : SORT_EXPR;
+    const id = byFlag ? 'fl.recording_id' : 'r.id';
     const where: string[] = [];
     const args: unknown[] = [];
+    if (byFlag) (where.push('fl.flag = ?'), args.push(q.flag));
     if (!q.includePurged) where.push('r.purged_at_ms IS NULL');
     if (q.serial) (where.push('r.serial = ?'), args.push(q.serial));
     if (q.officerNo) (where.push('r.officer_no = ?'), args.push(q.officerNo));
-    if (q.fromMs !== undefined) (where.push(`${SORT_EXPR} >= ?`), args.push(q.fromMs));
-    if (q.toMs !== undefined) (where.push(`${SORT_EXPR} < ?`), args.push(q.toMs));
-    if (q.flag) (where.push('EXISTS (SELECT 1 FROM recording_flags f WHERE f.recording_id = r.id AND f.flag = ?)'), args.push(q.flag));
+    if (q.fromMs !== undefined) (where.push(`${sort} >= ?`), args.push(q.fromMs));
+    if (q.toMs !== undefined) (where.push(`${sort} < ?`), args.push(q.toMs));
+    if (q.flag && !byFlag) (where.push('EXISTS (SELECT 1 FROM recording_flags f WHERE f.recording_id = r.id AND f.flag = ?)'), args.push(q.flag));
     if (q.ids) where.push(`r.id IN (${q.ids.map(() => '?').join(',') || 'NULL'})`), args.push(...q.ids);
-    if (q.after) (where.push(`(${SORT_EXPR} < ? OR (${SORT_EXPR} = ? AND r.id < ?))`), args.push(q.after.sortMs, q.after.sortMs, q.after.id));
-    const sql = `${SELECT} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${SORT_EXPR} DESC, r.id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, q.limit) as Row[]).map(toRecording);
+    // The leading `<=` lets the index seek straight to the cursor instead of walking the pages before it.
+    if (q.after) (where.push(`${sort} <= ? AND (${sort} < ? OR (${sort} = ? AND ${id} < ?))`), args.push(q.after.sortMs, q.after.sortMs, q.after.sortMs, q.after.id));
+    // CROSS JOIN keeps recording_flags as the outer loop (SQLite never reorders it).
+    const from = byFlag ? `${COLUMNS} FROM recording_flags fl CROSS JOIN recordings r ON r.id = fl.recording_id` : SELECT;
+    const sql = `${from} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${sort} DESC, ${id} DESC LIMIT ?`;
+    return { sql, args: [...args, q.limit] };
   }
 }
 
