@@ -28,6 +28,8 @@ export interface DaemonOptions {
   ops?: StorageOps;
   /** Start the console (default true). */
   console?: boolean;
+  /** How long after start a recorder docked at the last stop may take to be found again (default 15 s). */
+  startGraceMs?: number;
 }
 
 /** Folders under dataDir, created at start with the modes they need. */
@@ -61,7 +63,6 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     clock = systemClock;
   }
   await recover({ dataDir: config.dataDir, ledger, ops, key, log: log.child({ component: 'recovery' }), now: clock.now });
-  ledger.devices.clearDocked(clock.now());
 
   const { VolumeWatcher } = await import('./transport/volumes.js');
   const volumes = new VolumeWatcher(config.detect.mountRoot, log.child({ component: 'volumes' }));
@@ -82,7 +83,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   };
   const retention = retentionFor(ctx);
   await retention.service.recover();
-  const dock = new Dock(ctx);
+  const dock = new Dock(ctx, opts.startGraceMs);
   await dock.start();
   retention.scheduler.start();
   log.info({ dockId: config.dockId, dataDir: config.dataDir, synced: clock.synced() }, 'dock started');

@@ -2,11 +2,14 @@ import type { SerialPort } from 'serialport';
 import type { Logger } from '../log.js';
 import { closeSerial, openSerial } from '../transport/serial-port.js';
 import { SerialWatcher } from '../transport/serial-watcher.js';
+import { realDevice, usbIdOfTty } from '../transport/usb-identity.js';
 import { UsbWatcher } from '../transport/usb-watcher.js';
 import type { DockContext } from './context.js';
 import { DockingSession } from './session.js';
 
 interface Attached {
+  /** The real device node: two globs (by-id link and ttyACM) must not make two sessions. */
+  device: string;
   port: SerialPort | null;
   session: DockingSession | null;
   done: Promise<unknown>;
@@ -24,7 +27,10 @@ export class Dock {
   private stopping = false;
   private readonly log: Logger;
 
-  constructor(private readonly ctx: DockContext) {
+  constructor(
+    private readonly ctx: DockContext,
+    private readonly startGraceMs = 15_000,
+  ) {
     this.log = ctx.log.child({ component: 'dock' });
   }
 
@@ -38,11 +44,33 @@ export class Dock {
     await this.usbWatcher.start();
     this.serialWatcher = new SerialWatcher(config.detect.serialGlobs, this.log, (p) => this.onAttach(p), (p) => this.onDetach(p));
     await this.serialWatcher.start();
+    // Recorders docked when the daemon last stopped and not found again within the grace period left
+    // the dock while it was down: record that, so their return checks them in.
+    const before = this.ctx.ledger.devices.dockedSerials();
+    this.graceTimer = setTimeout(() => {
+      for (const serial of before) if (!this.stopping && !this.ctx.slots.bySerial(serial)) this.undocked(serial);
+    }, this.startGraceMs);
+    this.graceTimer.unref();
   }
+
+  private graceTimer: NodeJS.Timeout | null = null;
 
   private onAttach(path: string): void {
     if (this.stopping || this.attached.has(path)) return;
-    const entry: Attached = { port: null, session: null, done: Promise.resolve(), serial: null };
+    const device = realDevice(path);
+    const twin = [...this.attached.entries()].find(([, a]) => a.device === device);
+    if (twin) {
+      this.log.debug({ port: path, same: twin[0] }, 'second path of a recorder already attached: ignored');
+      return;
+    }
+    // A USB serial device that is not a configured recorder model never gets the admin password.
+    const usbId = usbIdOfTty(device);
+    const ids = this.ctx.config.detect.usb.map((u) => ({ vid: parseInt(u.vid, 16), pid: parseInt(u.pid, 16) }));
+    if (usbId && ids.length > 0 && !ids.some((i) => i.vid === usbId.vid && i.pid === usbId.pid)) {
+      this.log.info({ port: path, vid: usbId.vid.toString(16), pid: usbId.pid.toString(16) }, 'serial device is not a configured recorder model: ignored');
+      return;
+    }
+    const entry: Attached = { device, port: null, session: null, done: Promise.resolve(), serial: null };
     this.attached.set(path, entry);
     entry.done = this.serve(path, entry).catch((e) => this.log.error({ err: e, port: path }, 'slot failed unexpectedly'));
   }
@@ -62,9 +90,10 @@ export class Dock {
         await new Promise((r) => setTimeout(r, 200));
       }
     }
-    if (!port || this.stopping) {
+    // Unplugged (or replugged as a new attachment) while we were opening: this entry is stale.
+    if (!port || this.stopping || this.attached.get(path) !== entry) {
       if (port) await closeSerial(port);
-      this.attached.delete(path);
+      if (this.attached.get(path) === entry) this.attached.delete(path);
       return;
     }
     entry.port = port;
@@ -79,7 +108,8 @@ export class Dock {
 
   private onDetach(path: string): void {
     const entry = this.attached.get(path);
-    if (!entry) return;
+    // While stopping, ports close because the daemon closes them: the recorders have not left the dock.
+    if (!entry || this.stopping) return;
     this.attached.delete(path);
     this.serialWatcher?.forget(path);
     entry.session?.abort('recorder unplugged');
@@ -93,6 +123,16 @@ export class Dock {
   private undocked(serial: string): void {
     const { ledger, clock } = this.ctx;
     const at = clock.now();
+    // Runs from watcher and port events: a ledger error (disk full, busy) is logged, never thrown.
+    try {
+      this.recordUndocked(serial, at);
+    } catch (e) {
+      this.log.error({ serial, err: (e as Error).message }, 'could not record that the recorder left the dock');
+    }
+  }
+
+  private recordUndocked(serial: string, at: number): void {
+    const { ledger } = this.ctx;
     ledger.tx(() => {
       ledger.devices.undocked(serial, at);
       const open = ledger.checkouts.open(serial);
@@ -113,6 +153,7 @@ export class Dock {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.graceTimer) clearTimeout(this.graceTimer);
     this.usbWatcher?.stop();
     await this.serialWatcher?.stop();
     for (const a of this.attached.values()) a.session?.abort('daemon stopping');

@@ -82,9 +82,9 @@ export class DeviceRepo {
     this.db.prepare('UPDATE devices SET docked = 0, last_undocked_at_ms = ? WHERE serial = ?').run(atMs, serial);
   }
 
-  /** At daemon start nothing is docked until it is found again. */
-  clearDocked(atMs: number): void {
-    this.db.prepare('UPDATE devices SET docked = 0, last_undocked_at_ms = ? WHERE docked = 1').run(atMs);
+  /** Recorders the ledger holds as docked (at start: docked when the daemon last stopped). */
+  dockedSerials(): string[] {
+    return (this.db.prepare('SELECT serial FROM devices WHERE docked = 1').all() as Array<{ serial: string }>).map((r) => r.serial);
   }
 
   recordHealth(serial: string, h: { battery: number; freeMiB: number; totalMiB: number; fileCount: number; info: unknown }): void {

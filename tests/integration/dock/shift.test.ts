@@ -96,3 +96,71 @@ describe('a full shift through the device ledger', () => {
     expect(f).toHaveLength(1);
   });
 });
+
+describe('docked, restarted, taken while down', () => {
+  it('a checked-out recorder still docked across a restart is not checked in; its later return is', async () => {
+    t = await testDock();
+    await t.start({ startGraceMs: 300 });
+    let c = await consoleFor(t);
+    closeConsole = c.close;
+    await (await c.as('manager')).post('/api/officers', { officerNo: '200003', name: '王五', unitNo: 'U1', unitName: '一中队' });
+    const r = await t.recorder('A000052', { plugged: false });
+    await r.replug();
+    await t.slot('A000052');
+    expect((await (await c.as('manager')).post('/api/devices/A000052/checkout', { officerNo: '200003' })).status).toBe(200);
+    await closeConsole!();
+    closeConsole = null;
+    await t.restart({ startGraceMs: 300 });
+    await t.slot('A000052');
+    await new Promise((res) => setTimeout(res, 600));
+    const { ledger } = t.daemon!.ctx;
+    expect(ledger.checkouts.open('A000052')).toMatchObject({ leftDockAtMs: null, inAtMs: null });
+    await r.unplug();
+    await waitFor('left', () => ledger.checkouts.open('A000052')?.leftDockAtMs != null);
+    await r.replug();
+    await t.slot('A000052');
+    expect(ledger.checkouts.open('A000052')).toBeNull();
+    expect(ledger.checkouts.forDevice('A000052')).toHaveLength(1);
+  });
+
+  it('a checked-out recorder taken while the daemon was down is checked in when it returns', async () => {
+    t = await testDock();
+    await t.start({ startGraceMs: 300 });
+    const c = await consoleFor(t);
+    closeConsole = c.close;
+    await (await c.as('manager')).post('/api/officers', { officerNo: '200004', name: '赵六', unitNo: 'U1', unitName: '一中队' });
+    const r = await t.recorder('A000053', { plugged: false });
+    await r.replug();
+    await t.slot('A000053');
+    expect((await (await c.as('manager')).post('/api/devices/A000053/checkout', { officerNo: '200004' })).status).toBe(200);
+    await closeConsole!();
+    closeConsole = null;
+    await t.daemon!.stop();
+    await r.unplug();
+    await t.start({ startGraceMs: 300 });
+    const { ledger } = t.daemon!.ctx;
+    await waitFor('left while down', () => ledger.checkouts.open('A000053')?.leftDockAtMs != null, 5000);
+    await r.replug();
+    await t.slot('A000053');
+    expect(ledger.checkouts.open('A000053')).toBeNull();
+  });
+
+  it('two globs matching one recorder (by-id link and its tty) make one session', async () => {
+    t = await testDock();
+    const { symlinkSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const byId = join(t.dir, 'by-id');
+    (await import('node:fs')).mkdirSync(byId);
+    t.config.detect.serialGlobs = [join(t.devDir, 'bwc-*'), join(byId, 'usb-*')];
+    await t.start();
+    const r = await t.recorder('A000054', { plugged: false });
+    await r.addRecording({ durationMs: 1000 });
+    await r.replug();
+    symlinkSync(r.devPath, join(byId, 'usb-A000054'));
+    const s = await t.slot('A000054');
+    expect(s.state).toBe('ready');
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(t.daemon!.ctx.slots.list()).toHaveLength(1);
+    expect(t.daemon!.ctx.ledger.sessions.list({ limit: 10 })).toHaveLength(1);
+  });
+});
