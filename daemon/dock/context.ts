@@ -33,6 +33,10 @@ export interface DockContext {
 export class LabelLocks {
   private readonly held = new Map<string, Promise<void>>();
 
+  isHeld(label: string): boolean {
+    return this.held.has(label);
+  }
+
   async acquire(label: string): Promise<() => void> {
     for (;;) {
       const cur = this.held.get(label);

@@ -10,6 +10,8 @@ import type { FileEntry, Hello, InfoBlock, RecorderStatus } from '../../firmware
 import { IngestError } from '../ingest/errors.js';
 import type { DockingManifest, ManifestFileEntry } from '../ingest/manifest.js';
 import { resolveOnVolume, storeFile } from '../ingest/offload.js';
+import { hashFile } from '../ingest/recovery.js';
+import { checkCatalogName } from '../ingest/names.js';
 import type { Recording } from '../ledger/recordings.js';
 import type { Logger } from '../log.js';
 import { planCatalog, type CatalogPlan } from './plan.js';
@@ -199,8 +201,8 @@ export class DockingSession {
     for (const k of plan.findingKinds) this.noteFinding(k);
     ctx.slots.update(this.port, { driftMs: plan.clock.driftMs });
 
-    // -- set the clock (only a synchronised dock does)
-    if (plan.clock.dockSynced && plan.clock.readable) {
+    // -- set the clock (only a synchronised dock does; a reset clock needs it most)
+    if (plan.clock.dockSynced) {
       this.setState('setting_clock');
       await this.setClock();
     }
@@ -212,7 +214,18 @@ export class DockingSession {
     let volume: { path: string; label: string; release: () => void } | null = null;
     try {
       if (needVolume) volume = await this.enterMassStorage(catalog);
-      if (volume) await this.offload(volume.path, plan);
+      if (volume) {
+        try {
+          await this.offload(volume.path, plan);
+        } catch (e) {
+          // The dock's own failure (disk full): sign what was stored, so it is evidence now, then fail.
+          if (e instanceof IngestError && e.code === 'disk_low' && !this.client.isClosed && !this.aborted) {
+            this.setState('signing');
+            await this.sign(hello, info, plan, 'failed');
+          }
+          throw e;
+        }
+      }
       this.check();
       // -- sign: this session's files and any left unsigned by an interrupted one
       this.setState('signing');
@@ -229,11 +242,13 @@ export class DockingSession {
       // Final LIST_FILES: the recorder's own view after EXIT_MSC must no longer list what was erased.
       const left = new Set((await this.client.listFiles()).map((f) => f.seq));
       const still = this.erasedSeqs.filter((s) => left.has(s));
-      if (still.length > 0) this.log.warn({ seqs: still }, 'recorder still lists files the dock erased');
+      if (still.length > 0) this.log.warn({ seqs: still }, 'recorder still lists files the dock erased: they will be erased at the next docking');
     }
   }
 
   private erasedSeqs: number[] = [];
+  /** Catalog name → SHA-256 of what this session copied from that path on the volume. */
+  private readonly copiedHashes = new Map<string, string>();
 
   private recordReadings(hello: Hello, info: InfoBlock, status: RecorderStatus, plan: CatalogPlan): void {
     const { ctx } = this;
@@ -277,48 +292,88 @@ export class DockingSession {
     });
   }
 
-  private async enterMassStorage(catalog: FileEntry[]): Promise<{ path: string; label: string; release: () => void }> {
-    const { ctx } = this;
-    this.setState('entering_msc');
-    let msc;
+  private async enterMsc(): Promise<string> {
     try {
-      msc = await this.client.enterMsc();
+      const msc = await this.client.enterMsc();
+      if (!/^[A-Za-z0-9_-]{1,11}$/.test(msc.label)) throw new SessionFailure('protocol', `volume label "${msc.label}" is not a plain name`);
+      return msc.label;
     } catch (e) {
-      if (e instanceof ProtocolError && e.status === Status.WRONG_MODE) {
-        // Already in mass-storage mode (a daemon restart mid-session): leave and enter again for the label.
-        await this.client.exitMsc().catch(() => undefined);
-        msc = await this.client.enterMsc();
-      } else if (e instanceof ProtocolError && e.status === Status.BUSY) {
-        throw new SessionFailure('busy', 'recorder is recording: stop the recording and re-dock');
-      } else throw e;
-    }
-    if (!/^[A-Za-z0-9_-]{1,11}$/.test(msc.label)) throw new SessionFailure('protocol', `volume label "${msc.label}" is not a plain name`);
-    this.setState('waiting_volume');
-    const release = await ctx.labels.acquire(msc.label);
-    try {
-      const path = await ctx.volumes.waitFor(msc.label, ctx.config.detect.volumeTimeoutMs);
-      this.volumeGone = ctx.volumes.onceGone(msc.label, () => this.log.warn({ label: msc.label }, 'volume vanished'));
-      await this.checkVolume(path, catalog);
-      return { path, label: msc.label, release };
-    } catch (e) {
-      release();
+      if (e instanceof ProtocolError && e.status === Status.BUSY) throw new SessionFailure('busy', 'recorder is recording: stop the recording and re-dock');
       throw e;
     }
   }
 
-  /** Before trusting a volume, the catalog's files must be on it (names and sizes). */
+  /** EXIT_MSC and wait until `<mountRoot>/<label>` is gone. */
+  private async exitMscAndWait(label: string): Promise<void> {
+    await this.client.exitMsc().catch((e) => {
+      if (!(e instanceof ProtocolError && e.status === Status.WRONG_MODE)) throw e;
+    });
+    await this.ctx.volumes.waitGone(label, 10_000);
+  }
+
+  /**
+   * ENTER_MSC and wait for the volume. Another recorder may answer the same label: then this one leaves
+   * mass storage at once, waits until the other's volume is gone, and enters again, so that one
+   * `<mountRoot>/<label>` is only ever one recorder's volume while a session works on it.
+   */
+  private async enterMassStorage(catalog: FileEntry[]): Promise<{ path: string; label: string; release: () => void }> {
+    const { ctx } = this;
+    this.setState('entering_msc');
+    let label: string;
+    try {
+      label = await this.enterMsc();
+    } catch (e) {
+      if (!(e instanceof ProtocolError && e.status === Status.WRONG_MODE)) throw e;
+      // Already in mass-storage mode (a daemon restart mid-session): learn the label, leave, come back fresh.
+      await this.client.exitMsc().catch(() => undefined);
+      label = await this.enterMsc();
+      await this.exitMscAndWait(label);
+      label = await this.enterMsc();
+    }
+    this.setState('waiting_volume');
+    const wasHeld = ctx.labels.isHeld(label);
+    if (wasHeld) {
+      this.log.info({ label }, 'another docked recorder has this volume label: waiting for its volume to go');
+      await this.client.exitMsc().catch(() => undefined);
+    }
+    const release = await ctx.labels.acquire(label);
+    try {
+      this.check();
+      if (wasHeld && (await this.enterMsc()) !== label) throw new SessionFailure('protocol', 'recorder changed its volume label between two ENTER_MSC');
+      const path = await ctx.volumes.waitFor(label, ctx.config.detect.volumeTimeoutMs);
+      this.volumeGone = ctx.volumes.onceGone(label, () => this.log.warn({ label }, 'volume vanished'));
+      await this.checkVolume(path, catalog);
+      return { path, label, release };
+    } catch (e) {
+      this.releaseWhenGone(label, release);
+      throw e;
+    }
+  }
+
+  /**
+   * Before trusting a volume, the catalog's files must be on it (names and sizes). None of them: not this
+   * recorder's volume. Some missing: offload what is there (erase checks each file's content anyway).
+   */
   private async checkVolume(path: string, catalog: FileEntry[]): Promise<void> {
-    if (catalog.length === 0) return;
+    const expected = catalog.filter((f) => checkCatalogName(f.name).ok);
+    if (expected.length === 0) return;
     let found = 0;
-    for (const f of catalog.slice(0, 50)) {
+    for (const f of expected) {
       try {
-        const st = await lstat(join(path, f.name));
+        const st = await lstat(join(path, ...f.name.split('/')));
         if (st.isFile() && BigInt(st.size) === f.size) found++;
       } catch {
         /* counted as not found */
       }
     }
     if (found === 0) throw new SessionFailure('volume_mismatch', `volume at ${path} holds none of the recorder's catalogued files: not this recorder's volume`);
+    if (found < expected.length) this.log.warn({ found, expected: expected.length }, 'volume lacks some catalogued files, or their sizes differ');
+  }
+
+  /** Free the label for another recorder only once this volume is really gone. */
+  private releaseWhenGone(label: string, release: () => void): void {
+    if (!this.ctx.volumes.isPresent(label)) return release();
+    this.ctx.volumes.onceGone(label, release);
   }
 
   private async leaveMassStorage(v: { label: string; release: () => void }): Promise<void> {
@@ -326,14 +381,9 @@ export class DockingSession {
     this.volumeGone?.();
     this.volumeGone = null;
     try {
-      if (!this.client.isClosed) {
-        await this.client.exitMsc().catch((e) => {
-          if (!(e instanceof ProtocolError && e.status === Status.WRONG_MODE)) throw e;
-        });
-        await this.ctx.volumes.waitGone(v.label, 10_000);
-      }
+      if (!this.client.isClosed) await this.exitMscAndWait(v.label);
     } finally {
-      v.release();
+      this.releaseWhenGone(v.label, v.release);
     }
   }
 
@@ -352,12 +402,9 @@ export class DockingSession {
       try {
         src = await resolveOnVolume(volumePath, item.entry.name);
       } catch (e) {
-        if (e instanceof IngestError && !ctx.volumes.isPresent(dirnameLabel(volumePath))) throw new IngestError('volume_gone', 'volume vanished');
-        if (e instanceof IngestError) {
-          this.fileProblem(item.entry, e);
-          continue;
-        }
-        throw e;
+        if (!(e instanceof IngestError)) throw e;
+        this.failFile(volumePath, item.entry, e);
+        continue;
       }
       try {
         const out = await storeFile(
@@ -369,6 +416,7 @@ export class DockingSession {
           (id, sha, size) => raised.push(...plan.afterStore(item.entry, id, sha, size)),
         );
         for (const k of raised.splice(0)) this.noteFinding(k);
+        this.copiedHashes.set(item.entry.name, out.sha256);
         bytesDone += out.size;
         this.bumpProgress({ filesDone: this.progress.filesDone + 1, bytesDone, rate: rate(bytesDone, started) });
       } catch (e) {
@@ -377,10 +425,23 @@ export class DockingSession {
           this.raise({ kind: 'disk_low', detail: e.message, dedupeKey: undefined });
           throw e;
         }
-        if (e.code === 'volume_gone' || (e.code === 'missing' && !ctx.volumes.isPresent(dirnameLabel(volumePath)))) throw new IngestError('volume_gone', e.message);
-        this.fileProblem(item.entry, e);
+        this.failFile(volumePath, item.entry, e);
       }
     }
+  }
+
+  /**
+   * One file could not be stored. An unplug, a vanished volume or a stop shows up as read errors (EIO,
+   * ENOENT): those end the session as interrupted and raise nothing against the file. Otherwise the file
+   * gets its finding and the offload goes on with the next one.
+   */
+  private failFile(volumePath: string, entry: FileEntry, e: IngestError): void {
+    if (this.aborted) throw new SessionFailure('aborted', this.aborted);
+    if (this.client.isClosed) throw new SessionFailure('unplugged', 'recorder link closed (unplugged)');
+    if (e.code === 'volume_gone' || e.code === 'aborted' || !this.ctx.volumes.isPresent(dirnameLabel(volumePath))) {
+      throw new IngestError('volume_gone', `volume vanished: ${e.message}`);
+    }
+    this.fileProblem(entry, e);
   }
 
   private fileProblem(entry: FileEntry, e: IngestError): void {
@@ -399,16 +460,17 @@ export class DockingSession {
     this.noteFinding(f.kind);
   }
 
-  private async sign(hello: Hello, info: InfoBlock, plan: CatalogPlan): Promise<void> {
+  private async sign(hello: Hello, info: InfoBlock, plan: CatalogPlan, result: 'ok' | 'failed' = 'ok'): Promise<void> {
     const { ctx } = this;
     const unsigned = ctx.ledger.recordings.unsigned(hello.serial);
+    if (result === 'failed' && unsigned.length === 0) return;
     const files: ManifestFileEntry[] = unsigned.map(toManifestEntry);
     const manifest: Omit<DockingManifest, 'prevManifestSha256' | 'auditHead' | 'keyFingerprint' | 'version'> = {
       kind: 'docking',
       dockId: ctx.config.dockId,
       sessionId: this.id,
       createdAt: ctx.iso(ctx.clock.now()),
-      result: 'ok',
+      result,
       device: { serial: hello.serial, idCode: hello.idCode, officerNo: info.userNo || null, officerName: info.userName || null, unitNo: info.unitNo || null },
       clock: {
         deviceTime: plan.clock.deviceIso,
@@ -434,7 +496,7 @@ export class DockingSession {
       this.check();
       const size = Number(entry.size);
       const rec = ctx.ledger.recordings.findStored(serial, entry.seq, size, entry.sha256);
-      if (!rec || rec.manifestSessionId === null || rec.erasedAtMs !== null) continue;
+      if (!rec || rec.manifestSessionId === null || rec.purgedAtMs !== null) continue;
       if (rec.flags.includes('hash_mismatch') || rec.flags.includes('size_mismatch') || rec.devicePath !== entry.name) continue;
       if (entry.sha256 !== null && entry.sha256 !== rec.sha256) continue;
       let src: string;
@@ -442,6 +504,20 @@ export class DockingSession {
         src = await resolveOnVolume(volumePath, entry.name);
         const st = await lstat(src);
         if (st.size !== rec.size) continue;
+        // The stored copy must be there, whole, before its original goes.
+        const kept = await lstat(join(ctx.config.dataDir, rec.storedPath));
+        if (!kept.isFile() || kept.size !== rec.size) {
+          this.log.error({ seq: entry.seq, storedPath: rec.storedPath }, 'stored copy missing or of the wrong size: not erasing the original');
+          continue;
+        }
+        // What is on the volume must be what was stored: known when this session copied it from this very
+        // path, else hashed now (an earlier docking stored it; the volume could hold other content).
+        const copied = this.copiedHashes.get(entry.name);
+        const onVolume = copied ?? (await hashFile(src));
+        if (onVolume !== rec.sha256) {
+          this.log.warn({ seq: entry.seq, name: entry.name }, 'volume file differs from the stored copy: not erased');
+          continue;
+        }
       } catch {
         continue;
       }

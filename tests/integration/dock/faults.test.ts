@@ -166,3 +166,45 @@ describe('odd catalog entries', () => {
     expect((await verifyDataDir(t.config.dataDir)).ok).toBe(true);
   });
 });
+
+describe('erase only what was stored', () => {
+  it('a volume file that changed since it was stored (no capture hash, same size) is never erased', async () => {
+    t = await testDock({ offload: { minFreeBytes: 0, eraseAfterCommit: false } });
+    await t.start();
+    const r = await t.recorder('A000017', { plugged: false, caps: 0b0110 });
+    const [f] = await r.addRecording({ durationMs: 2000 });
+    expect(f!.sha256).toBeNull();
+    await r.replug();
+    const first = await t.slot('A000017');
+    await r.unplug();
+    await waitFor('slot gone', () => !t.daemon!.ctx.slots.list().length);
+    // Now erasing is on, but the recorder's file has other bytes under the same name and size.
+    t.config.offload.eraseAfterCommit = true;
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const p = r.pathOf(f!.name);
+    const b = readFileSync(p);
+    b[b.length - 1]! ^= 0xff;
+    writeFileSync(p, b);
+    await r.replug();
+    await t.slot('A000017', (s) => s.sessionId !== first.sessionId && s.state === 'ready');
+    expect(r.state.files.map((x) => x.seq)).toEqual([f!.seq]);
+    expect(t.daemon!.ctx.ledger.recordings.all()[0]!.erasedAtMs).toBeNull();
+  });
+
+  it('two recorders answering the same volume label: each waits its turn, each offloads only its own', async () => {
+    t = await testDock();
+    await t.start();
+    const a = await t.recorder('A000018', { plugged: false, label: 'BWCSAME' });
+    const b = await t.recorder('A000019', { plugged: false, label: 'BWCSAME' });
+    for (const r of [a, b]) for (let i = 0; i < 3; i++) await r.addRecording({ durationMs: 2000, segmentBytes: 8 * 1024 * 1024 });
+    await Promise.all([a.replug(), b.replug()]);
+    const [sa, sb] = await Promise.all([t.slot('A000018', undefined, 60_000), t.slot('A000019', undefined, 60_000)]);
+    expect([sa.state, sb.state]).toEqual(['ready', 'ready']);
+    const recs = t.daemon!.ctx.ledger.recordings.all();
+    expect(recs.filter((x) => x.serial === 'A000018')).toHaveLength(3);
+    expect(recs.filter((x) => x.serial === 'A000019')).toHaveLength(3);
+    for (const x of recs) expect(x.storedPath).toContain(`footage/${x.serial}/`);
+    expect(recs.every((x) => x.sha256 === x.deviceSha256 && x.erasedAtMs !== null)).toBe(true);
+    expect([a.state.files, b.state.files]).toEqual([[], []]);
+  });
+});
