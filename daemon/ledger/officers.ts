@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 
 export interface Officer {
@@ -17,10 +18,14 @@ interface Row {
 const toOfficer = (r: Row): Officer => ({ officerNo: r.officer_no, name: r.name, unitNo: r.unit_no, unitName: r.unit_name });
 
 export class OfficerRepo {
+  /** Prepared once: lists look an officer up per row. */
+  private getSt: Statement | null = null;
+
   constructor(private readonly db: Db) {}
 
   get(officerNo: string): Officer | null {
-    const r = this.db.prepare('SELECT * FROM officers WHERE officer_no = ?').get(officerNo) as Row | undefined;
+    this.getSt ??= this.db.prepare('SELECT * FROM officers WHERE officer_no = ?');
+    const r = this.getSt.get(officerNo) as Row | undefined;
     return r ? toOfficer(r) : null;
   }
 

@@ -1,4 +1,5 @@
 import type { Checkout } from './checkouts.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 
 /** What a recorder recorded during one checkout period (004 §4 台账: 记录内容). */
@@ -15,12 +16,14 @@ export interface PeriodContent {
 export const PERIOD_WHERE = `r.purged_at_ms IS NULL AND (r.checkout_id = @id OR (r.checkout_id IS NULL AND r.serial = @serial AND r.sort_ms >= @outMs AND r.sort_ms <= @inMs))`;
 
 export class PeriodRepo {
+  /** Prepared once: a device ledger asks this for each of up to 1000 periods, and preparing costs more than the query. */
+  private contentSt: Statement | null = null;
+
   constructor(private readonly db: Db) {}
 
   content(p: { id: number; serial: string; outMs: number; inMs: number }): PeriodContent {
-    const r = this.db
-      .prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(r.duration_ms),0) AS d, COALESCE(SUM(r.size),0) AS b FROM recordings r WHERE ${PERIOD_WHERE}`)
-      .get(p) as { n: number; d: number; b: number };
+    this.contentSt ??= this.db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(r.duration_ms),0) AS d, COALESCE(SUM(r.size),0) AS b FROM recordings r WHERE ${PERIOD_WHERE}`);
+    const r = this.contentSt.get(p) as { n: number; d: number; b: number };
     return { recordings: r.n, durationMs: r.d, bytes: r.b };
   }
 

@@ -19,8 +19,17 @@ export const MAX_OFFSET_MINUTES = 18 * 60;
  * `Europe/Berlin`, `UTC`). Fixed offsets such as `+08:00` are refused: config and API take zone names.
  */
 export function isValidTimeZone(zone: string): boolean {
-  return typeof zone === 'string' && zone.length > 0 && IANAZone.isValidZone(zone);
+  if (typeof zone !== 'string' || zone.length === 0) return false;
+  if (KNOWN_ZONES.has(zone)) return true;
+  // luxon checks a name by building an Intl.DateTimeFormat (about 0.5 ms, and memory until the next GC): every
+  // formatted time asks, so a name found valid once is remembered. Only valid names: at most the IANA list.
+  if (!IANAZone.isValidZone(zone)) return false;
+  KNOWN_ZONES.add(zone);
+  return true;
 }
+
+/** Zone names already found valid (a cache of a pure answer: the runtime's zone list does not change). */
+const KNOWN_ZONES = new Set<string>();
 
 /** Throws a RangeError naming the zone when it is not a valid IANA zone name. */
 export function assertTimeZone(zone: string): void {

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { IANAZone } from 'luxon';
+import { describe, expect, it, vi } from 'vitest';
 import {
   formatOffset,
   isValidTimeZone,
@@ -15,6 +16,21 @@ describe('isValidTimeZone', () => {
     expect(isValidTimeZone('Asia/Beijing')).toBe(false);
     expect(isValidTimeZone('+08:00')).toBe(false);
     expect(isValidTimeZone('')).toBe(false);
+  });
+
+  it('asks the runtime once per valid name, and never remembers a refused one', () => {
+    // Every formatted time checks its zone; building an Intl.DateTimeFormat each time made the device ledger take seconds.
+    const spy = vi.spyOn(IANAZone, 'isValidZone');
+    try {
+      for (let i = 0; i < 50; i++) expect(toIsoInZone(Date.UTC(2026, 0, 1) + i * 3_600_000, 'America/Chicago')).toMatch(/-0[56]:00$/);
+      // Once here, once when luxon first builds that zone; not once per time (51 before).
+      expect(spy.mock.calls.filter(([z]) => z === 'America/Chicago').length).toBeLessThanOrEqual(2);
+      for (let i = 0; i < 3; i++) expect(isValidTimeZone('America/Chicag0')).toBe(false);
+      expect(spy.mock.calls.filter(([z]) => z === 'America/Chicag0').length).toBe(3);
+      expect(isValidTimeZone('America/Chicago')).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
