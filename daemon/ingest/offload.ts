@@ -4,6 +4,7 @@ import type { Ledger } from '../ledger/index.js';
 import type { NewRecording } from '../ledger/recordings.js';
 import { CopyError, type CopyPool } from './copy-pool.js';
 import { classifyErrno, IngestError } from './errors.js';
+import { hashFile } from './hash.js';
 import { mkdirDurably, type StorageOps } from './storage.js';
 
 
@@ -108,16 +109,25 @@ export async function storeFile(
     await d.ops.chmod(temp, 0o444);
     const dir = join(d.dataDir, plan.storedDir);
     await mkdirDurably(d.ops, dir);
+    // Link into place, never replacing: another file of that name stored already (a recorder reusing
+    // names) sends this one to a folder named by its seq and hash. The journal names each target first.
     let target = join(d.dataDir, storedRel);
-    try {
-      await d.ops.link(temp, target);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      // Another file of that name is stored already (a recorder reusing names): keep both, never replace.
-      storedRel = `${plan.storedDir}/${plan.seq}-${result.sha256.slice(0, 12)}/${plan.storedName}`;
-      target = join(d.dataDir, storedRel);
-      await mkdirDurably(d.ops, dirname(target));
-      await d.ops.link(temp, target);
+    for (let attempt = 0; ; attempt++) {
+      d.ledger.journal.target(journalId, storedRel);
+      try {
+        await d.ops.link(temp, target);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        // A file left at the target by a crash, with this very content and no ledger row: adopt it.
+        if (!d.ledger.db.prepare('SELECT 1 FROM recordings WHERE stored_path = ?').get(storedRel) && (await hashFile(target)) === result.sha256) {
+          break;
+        }
+        if (attempt >= 8) throw e;
+        storedRel = `${plan.storedDir}/${plan.seq}-${result.sha256.slice(0, 12)}${attempt ? `-${attempt}` : ''}/${plan.storedName}`;
+        target = join(d.dataDir, storedRel);
+        await mkdirDurably(d.ops, dirname(target));
+      }
     }
     linked = target;
     await d.ops.fsyncDir(dirname(target));

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { hashFile } from './hash.js';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Ledger } from '../ledger/index.js';
@@ -10,11 +10,10 @@ import { manifestPaths, sha256Hex, type Manifest } from './manifest.js';
 import type { PlannedRecording } from './offload.js';
 import type { StorageOps } from './storage.js';
 
-export async function hashFile(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
+export { hashFile } from './hash.js';
+
+/** Flags of a recording that are findings too (CONTRACT names). */
+const RECORDING_FINDINGS = ['hash_mismatch', 'size_mismatch', 'late_offload', 'wrong_officer', 'no_checkout'];
 
 /**
  * Start-up recovery, before any recorder is served:
@@ -41,9 +40,18 @@ export async function recover(d: { dataDir: string; ledger: Ledger; ops: Storage
         if (row.deviceSha256 !== null && row.deviceSha256 !== sha) flags.push('hash_mismatch');
         if (st.size !== catalogSize) flags.push('size_mismatch');
         ledger.tx(() => {
-          ledger.recordings.insert({ ...row, flags, size: st.size, sha256: sha, storedPath: j.storedPath });
+          const id = ledger.recordings.insert({ ...row, flags, size: st.size, sha256: sha, storedPath: j.storedPath });
+          ledger.sessions.countStored(row.sessionId, st.size);
           ledger.journal.done(j.id);
           ledger.audit.append(d.now(), 'dock', 'recording.recovered', `${row.serial}/${row.seq}`, { storedPath: j.storedPath, sha256: sha });
+          // The findings the interrupted store would have raised with the row.
+          for (const kind of flags.filter((f) => RECORDING_FINDINGS.includes(f))) {
+            const r = ledger.findings.raise(
+              { kind, serial: row.serial, recordingId: id, sessionId: row.sessionId, seqFrom: row.seq, seqTo: row.seq, officerNo: row.officerNo, detail: `${row.devicePath}: ${kind.replace('_', ' ')} (recorded at start-up recovery; capture hash ${row.deviceSha256 ?? 'none'}, stored ${sha})`, dedupeKey: `${kind}:${row.serial}:${row.seq}:${sha}` },
+              d.now(),
+            );
+            if (r.created) ledger.audit.append(d.now(), 'dock', 'finding.raised', String(r.id), { kind, serial: row.serial, seq: row.seq });
+          }
         });
         log.warn({ storedPath: j.storedPath }, 'recovered a stored file whose ledger row was cut off');
         continue;
@@ -59,6 +67,7 @@ export async function recover(d: { dataDir: string; ledger: Ledger; ops: Storage
   // Adopt manifests on disk that the ledger does not know (crash between writing and committing).
   const dir = join(d.dataDir, 'manifests');
   if (!existsSync(dir)) return;
+  await quarantineLoneSignatures(d, dir);
   const onDisk = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
   for (;;) {
     const head = ledger.manifests.head();
@@ -90,5 +99,22 @@ export async function recover(d: { dataDir: string; ledger: Ledger; ops: Storage
       ledger.audit.append(d.now(), 'dock', 'manifest.adopted', m.sessionId, { sha256: sha });
     });
     log.warn({ manifest: next }, 'adopted a manifest written just before the last stop');
+  }
+}
+
+/**
+ * A `.sig` whose `.json` never landed (power lost between the two writes) signs nothing: move it out of
+ * manifests/ into quarantine/ (kept, audited), so `verify` sees no half-written manifest.
+ */
+async function quarantineLoneSignatures(d: { dataDir: string; ledger: Ledger; ops: StorageOps; log: Logger; now: () => number }, dir: string): Promise<void> {
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.json.sig'))) {
+    const id = f.slice(0, -'.json.sig'.length);
+    if (existsSync(join(dir, `${id}.json`)) || d.ledger.manifests.get(id)) continue;
+    const q = join(d.dataDir, 'quarantine');
+    await mkdir(q, { recursive: true, mode: 0o750 });
+    await d.ops.rename(join(dir, f), join(q, f));
+    await d.ops.fsyncDir(dir);
+    d.ledger.tx(() => d.ledger.audit.append(d.now(), 'dock', 'manifest.signature_quarantined', id, { reason: 'signature without its manifest (write cut off)' }));
+    d.log.warn({ manifest: id }, 'a signature without its manifest was moved to quarantine/');
   }
 }

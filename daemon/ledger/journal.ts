@@ -39,6 +39,11 @@ export class JournalRepo {
     this.db.prepare("UPDATE ingest_journal SET state='renaming', sha256=? WHERE id=?").run(sha256, id);
   }
 
+  /** The path the file is about to be linked at (journalled before the link, so recovery looks there). */
+  target(id: number, storedPath: string): void {
+    this.db.prepare('UPDATE ingest_journal SET stored_path = ? WHERE id = ?').run(storedPath, id);
+  }
+
   done(id: number): void {
     this.db.prepare('DELETE FROM ingest_journal WHERE id = ?').run(id);
   }

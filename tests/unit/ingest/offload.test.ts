@@ -97,6 +97,17 @@ describe('storeFile', () => {
     expect(existsSync(join(dir, b.storedPath))).toBe(true);
   });
 
+  it('adopts an identical file left at the target by a crash instead of storing a second copy', async () => {
+    const bytes = Buffer.from('the very same bytes');
+    const p = plan(5, bytes.length);
+    mkdirSync(join(dir, p.storedDir), { recursive: true });
+    writeFileSync(join(dir, p.storedDir, p.storedName), bytes);
+    const out = await storeFile(deps(), volumeFile(5, bytes), p, () => [], () => undefined, () => undefined);
+    expect(out.storedPath).toBe(`${p.storedDir}/${p.storedName}`);
+    expect(readdirSync(join(dir, p.storedDir))).toEqual([p.storedName]);
+    expect(ledger.recordings.all()).toHaveLength(1);
+  });
+
   it('refuses below the free-space floor and leaves nothing behind', async () => {
     await expect(storeFile(deps(realStorage, Number.MAX_SAFE_INTEGER), volumeFile(3, Buffer.from('x')), plan(3, 1), () => [], () => undefined, () => undefined)).rejects.toMatchObject({
       code: 'disk_low',
