@@ -19,6 +19,13 @@ export function unsignedInLedger(dataDir: string): Set<string> {
 
 /** `bwc-dock start`: the daemon and its console until SIGTERM/SIGINT; tells systemd when ready. */
 export async function runDaemon(config: Config, log: Logger): Promise<number> {
+  // A bug must never pass silently: a stray rejection is logged; an uncaught exception ends the process
+  // (systemd restarts it, and start-up recovery resumes what was under way).
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception: exiting for a clean restart');
+    process.exit(1);
+  });
   const daemon = await startDaemon(config, log);
   const { startConsole } = await import('./console/server.js');
   const console_ = await startConsole({ daemon, config, log: log.child({ component: 'console' }) });

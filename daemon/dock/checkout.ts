@@ -50,9 +50,9 @@ export interface ReadinessThresholds {
 export interface ReadinessInput {
   status: Pick<RecorderStatus, 'battery' | 'freeMiB' | 'totalMiB'>;
   /** The recorder's catalog (LIST_FILES). */
-  catalog: ReadonlyArray<{ seq: number; size: number; sha256: string | null }>;
+  catalog: ReadonlyArray<{ seq: number; size: number; sha256: string | null; name?: string }>;
   /** Whether the ledger holds a stored copy of a catalog entry (CONTRACT "already stored"). */
-  isStored(entry: { seq: number; size: number; sha256: string | null }): boolean;
+  isStored(entry: { seq: number; size: number; sha256: string | null; name?: string }): boolean;
   dockSynced: boolean;
   thresholds: ReadinessThresholds;
 }
@@ -166,8 +166,8 @@ export class CheckoutService {
     this.deps.slots.update(port, { battery: status.battery });
     const reasons = readinessReasons({
       status,
-      catalog: catalog.map((f) => ({ seq: f.seq, size: Number(f.size), sha256: f.sha256 })),
-      isStored: (e) => ledger.recordings.findStored(serial, e.seq, e.size, e.sha256) !== null,
+      catalog: catalog.map((f) => ({ seq: f.seq, size: Number(f.size), sha256: f.sha256, name: f.name })),
+      isStored: (e) => ledger.recordings.findStored(serial, e.seq, e.size, e.sha256, e.name) !== null,
       dockSynced: clock.synced(),
       thresholds: config.checkout,
     });

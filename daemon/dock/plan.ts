@@ -164,7 +164,7 @@ export function planCatalog(ctx: DockContext, input: PlanInput): CatalogPlan {
       continue;
     }
     const size = Number(entry.size);
-    if (ctx.ledger.recordings.findStored(serial, entry.seq, size, entry.sha256)) {
+    if (ctx.ledger.recordings.findStored(serial, entry.seq, size, entry.sha256, entry.name)) {
       skipped++;
       erasable.push(entry);
       continue;

@@ -396,6 +396,7 @@ export class DockingSession {
     let bytesDone = 0;
     const deps = { dataDir: ctx.config.dataDir, ledger: ctx.ledger, pool: ctx.pool, ops: ctx.ops, minFreeBytes: ctx.config.offload.minFreeBytes, now: ctx.clock.now, iso: ctx.iso };
     const raised: string[] = [];
+    const volumeDev = (await lstat(volumePath)).dev;
     for (const item of plan.toCopy) {
       this.check();
       let src: string;
@@ -414,6 +415,7 @@ export class DockingSession {
           (sha, size) => plan.flagsAfterCopy(item.entry, sha, size),
           (b) => this.bumpProgress({ bytesDone: bytesDone + b, rate: rate(bytesDone + b, started) }),
           (id, sha, size) => raised.push(...plan.afterStore(item.entry, id, sha, size)),
+          volumeDev,
         );
         for (const k of raised.splice(0)) this.noteFinding(k);
         this.copiedHashes.set(item.entry.name, out.sha256);

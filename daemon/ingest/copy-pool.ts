@@ -40,11 +40,15 @@ interface Task {
 export class CopyPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
-  private readonly running = new Map<number, Task & { slot: Slot }>();
+  private readonly running = new Map<number, Task & { slot: Slot; lastActivity: number }>();
+  private stallTimer: NodeJS.Timeout | null = null;
   private nextId = 1;
   private closed = false;
 
-  constructor(readonly size = Math.max(1, Math.min(4, availableParallelism()))) {}
+  constructor(
+    readonly size = Math.max(1, Math.min(4, availableParallelism())),
+    private readonly stallMs = 60_000,
+  ) {}
 
   copy(job: Omit<CopyJob, 'id'>, onProgress: (bytes: number) => void = () => undefined): Promise<{ sha256: string; bytes: number }> {
     if (this.closed) return Promise.reject(new CopyError('CLOSED', 'copy pool closed'));
@@ -72,14 +76,39 @@ export class CopyPool {
       const task = this.queue.shift()!;
       const id = this.nextId++;
       slot.busy = true;
-      this.running.set(id, { ...task, slot });
+      this.running.set(id, { ...task, slot, lastActivity: Date.now() });
       slot.worker.postMessage({ ...task.job, id } satisfies CopyJob);
     }
+    this.watchStalls();
+  }
+
+  /**
+   * A read blocked on a dying device never returns: a job without progress for `stallMs` is cancelled by
+   * terminating its worker (the job fails with STALLED; a fresh worker takes the next job).
+   */
+  private watchStalls(): void {
+    if (this.stallTimer || this.running.size === 0) return;
+    this.stallTimer = setInterval(() => {
+      const now = Date.now();
+      for (const [, t] of this.running) {
+        if (now - t.lastActivity > this.stallMs) {
+          t.lastActivity = Infinity;
+          this.onWorkerDeath(t.slot, Object.assign(new Error(`no progress for ${this.stallMs} ms`), { code: 'STALLED' }));
+          void t.slot.worker.terminate();
+        }
+      }
+      if (this.running.size === 0 && this.stallTimer) {
+        clearInterval(this.stallTimer);
+        this.stallTimer = null;
+      }
+    }, Math.min(1000, this.stallMs));
+    this.stallTimer.unref();
   }
 
   private onMessage(slot: Slot, m: CopyMessage): void {
     const t = this.running.get(m.id);
     if (!t) return;
+    t.lastActivity = Date.now();
     if (m.type === 'progress') return t.onProgress(m.bytes);
     this.running.delete(m.id);
     slot.busy = false;
@@ -95,7 +124,7 @@ export class CopyPool {
     for (const [id, t] of this.running) {
       if (t.slot === slot) {
         this.running.delete(id);
-        t.reject(new CopyError('WORKER', e.message));
+        t.reject(new CopyError((e as NodeJS.ErrnoException).code === 'STALLED' ? 'STALLED' : 'WORKER', e.message));
       }
     }
     if (!this.closed) this.pump();
@@ -103,6 +132,7 @@ export class CopyPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.stallTimer) clearInterval(this.stallTimer);
     for (const t of this.queue.splice(0)) t.reject(new CopyError('CLOSED', 'copy pool closed'));
     await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
   }

@@ -13,6 +13,8 @@ export interface CopyJob {
   temp: string;
   chunkBytes: number;
   progressEveryBytes: number;
+  /** st_dev of the volume root: a file opened on any other device (a symlinked folder swapped in) is refused. */
+  expectDev?: number;
 }
 
 export type CopyMessage =
@@ -28,6 +30,7 @@ function run(job: CopyJob): void {
     inFd = openSync(job.src, constants.O_RDONLY | constants.O_NOFOLLOW);
     const st = fstatSync(inFd);
     if (!st.isFile()) throw Object.assign(new Error(`${job.src} is not a regular file`), { code: 'NOT_REGULAR' });
+    if (job.expectDev !== undefined && st.dev !== job.expectDev) throw Object.assign(new Error(`${job.src} is not on the recorder's volume`), { code: 'NOT_REGULAR' });
     outFd = openSync(job.temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     const hash = createHash('sha256');
     const buf = Buffer.allocUnsafe(job.chunkBytes);

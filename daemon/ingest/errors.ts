@@ -26,6 +26,8 @@ export function classifyErrno(code: string, path: string, message: string): Inge
       return new IngestError('disk_low', `dock storage full while writing ${path}`);
     case 'ENOENT':
       return new IngestError('missing', `${path} is not on the volume`);
+    case 'STALLED':
+      return new IngestError('volume_gone', `reading ${path} made no progress (device not answering)`);
     case 'ENOTCONN':
     case 'ENODEV':
     case 'ENXIO':

@@ -74,6 +74,7 @@ export async function storeFile(
   extraFlags: (sha256: string, size: number) => string[],
   onProgress: (bytes: number) => void,
   afterCommit: (recordingId: number, sha256: string, size: number) => void,
+  volumeDev?: number,
 ): Promise<StoreOutcome> {
   const free = await d.ops.freeBytes(d.dataDir);
   if (free - plan.catalogSize < d.minFreeBytes) {
@@ -90,7 +91,7 @@ export async function storeFile(
   try {
     let result: { sha256: string; bytes: number };
     try {
-      result = await d.pool.copy({ src, temp, chunkBytes: 1 << 20, progressEveryBytes: 4 << 20 }, onProgress);
+      result = await d.pool.copy({ src, temp, chunkBytes: 1 << 20, progressEveryBytes: 4 << 20, ...(volumeDev !== undefined ? { expectDev: volumeDev } : {}) }, onProgress);
     } catch (e) {
       const code = e instanceof CopyError ? e.code : 'EIO';
       throw classifyErrno(code, plan.devicePath, (e as Error).message);

@@ -150,10 +150,18 @@ export class RecordingRepo {
   }
 
   /** The stored copy that makes a catalog entry "already stored" (CONTRACT: same serial, seq, size; hash where given). */
-  findStored(serial: string, seq: number, size: number, deviceSha256: string | null): Recording | null {
+  findStored(serial: string, seq: number, size: number, deviceSha256: string | null, devicePath?: string): Recording | null {
     const rows = this.db.prepare(`${SELECT} WHERE r.serial = ? AND r.seq = ? AND r.size = ?`).all(serial, seq, size) as Row[];
     const match = rows.find((r) => deviceSha256 === null || r.device_sha256 === deviceSha256 || r.sha256 === deviceSha256);
-    return match ? toRecording(match) : null;
+    if (match) return toRecording(match);
+    if (devicePath === undefined) return null;
+    // A file stored with the size the volume really held (flagged size_mismatch) is stored too: the
+    // catalog's size never matches it, but the same entry must not count as pending for ever.
+    const flagged = this.db
+      .prepare(`${SELECT} WHERE r.serial = ? AND r.seq = ? AND r.device_path = ? AND EXISTS (SELECT 1 FROM recording_flags f WHERE f.recording_id = r.id AND f.flag = 'size_mismatch')`)
+      .all(serial, seq, devicePath) as Row[];
+    const same = flagged.find((r) => deviceSha256 === null || r.device_sha256 === deviceSha256);
+    return same ? toRecording(same) : null;
   }
 
   maxSeq(serial: string): number | null {

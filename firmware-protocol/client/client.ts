@@ -78,6 +78,9 @@ export class RecorderClient {
   private readonly attempts: number;
   private readonly timeoutMs: (cmd: Command) => number;
   private readonly now: () => number;
+  private readonly onData = (chunk: Buffer) => this.deframer.write(chunk);
+  private readonly onClose = () => this.fail(new LinkClosedError());
+  private readonly onError = (e: Error) => this.fail(new LinkClosedError(`recorder link failed: ${e.message}`));
 
   constructor(
     private readonly link: Duplex,
@@ -90,10 +93,10 @@ export class RecorderClient {
     this.deframer = new Deframer((reason: DropReason, bytes: number) => opts.log?.warn({ reason, bytes }, 'recorder link: dropped bytes'));
     this.deframer.on('data', (f: Frame) => this.onFrame(f));
     this.deframer.on('error', () => undefined);
-    link.on('data', (chunk: Buffer) => this.deframer.write(chunk));
-    link.on('close', () => this.fail(new LinkClosedError()));
-    link.on('end', () => this.fail(new LinkClosedError()));
-    link.on('error', (e: Error) => this.fail(new LinkClosedError(`recorder link failed: ${e.message}`)));
+    link.on('data', this.onData);
+    link.on('close', this.onClose);
+    link.on('end', this.onClose);
+    link.on('error', this.onError);
   }
 
   get isClosed(): boolean {
@@ -259,7 +262,10 @@ export class RecorderClient {
   /** Stop listening; the caller owns and closes the underlying port. */
   detach(): void {
     this.fail(new LinkClosedError('client detached'));
-    this.link.removeAllListeners('data');
+    this.link.off('data', this.onData);
+    this.link.off('close', this.onClose);
+    this.link.off('end', this.onClose);
+    this.link.off('error', this.onError);
   }
 }
 

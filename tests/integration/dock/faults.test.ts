@@ -162,6 +162,9 @@ describe('odd catalog entries', () => {
     const left = r.state.files.map((f) => f.seq).sort((x, y) => x - y);
     expect(left).toContain(b!.seq);
     expect(left).not.toContain(a!.seq);
+    // The contradicted file is stored (under the size the volume held): docking again copies nothing more
+    // and it does not count as a file left to offload.
+    expect(t.daemon!.ctx.ledger.recordings.findStored('A000016', b!.seq, Number(b!.size), b!.sha256, b!.name)).not.toBeNull();
     expect(r.state.files.map((f) => f.name)).toContain(dupName); // only the stored path's file is erased
     expect((await verifyDataDir(t.config.dataDir)).ok).toBe(true);
   });

@@ -1,0 +1,56 @@
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, openSync, closeSync, constants, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CopyPool } from '../../../daemon/ingest/copy-pool.js';
+
+let dir: string;
+const pools: CopyPool[] = [];
+afterEach(async () => {
+  for (const p of pools.splice(0)) await p.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('CopyPool', () => {
+  it('copies and hashes in one pass, reporting progress', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
+    const data = randomBytes(9 * 1024 * 1024 + 3);
+    writeFileSync(join(dir, 'src'), data);
+    const pool = new CopyPool(2);
+    pools.push(pool);
+    const seen: number[] = [];
+    const r = await pool.copy({ src: join(dir, 'src'), temp: join(dir, 'out'), chunkBytes: 1 << 20, progressEveryBytes: 4 << 20 }, (b) => seen.push(b));
+    expect(r).toEqual({ sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length });
+    expect(readFileSync(join(dir, 'out')).equals(data)).toBe(true);
+    expect(statSync(join(dir, 'out')).mode & 0o777).toBe(0o600);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('refuses to overwrite an existing temp file and a source on another device than the volume', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
+    writeFileSync(join(dir, 'src'), 'x');
+    writeFileSync(join(dir, 'out'), 'already here');
+    const pool = new CopyPool(1);
+    pools.push(pool);
+    await expect(pool.copy({ src: join(dir, 'src'), temp: join(dir, 'out'), chunkBytes: 1024, progressEveryBytes: 1024 })).rejects.toMatchObject({ code: 'EEXIST' });
+    const otherDev = statSync(join(dir, 'src')).dev + 1;
+    await expect(pool.copy({ src: join(dir, 'src'), temp: join(dir, 'out2'), chunkBytes: 1024, progressEveryBytes: 1024, expectDev: otherDev })).rejects.toMatchObject({ code: 'NOT_REGULAR' });
+  });
+
+  it('cancels a copy that makes no progress (a device that stopped answering) and keeps working', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
+    const fifo = join(dir, 'stuck');
+    execFileSync('mkfifo', [fifo]);
+    writeFileSync(join(dir, 'ok'), 'fine');
+    const pool = new CopyPool(1, 300);
+    pools.push(pool);
+    const t0 = Date.now();
+    await expect(pool.copy({ src: fifo, temp: join(dir, 'o1'), chunkBytes: 1024, progressEveryBytes: 1024 })).rejects.toMatchObject({ code: 'STALLED' });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    await expect(pool.copy({ src: join(dir, 'ok'), temp: join(dir, 'o2'), chunkBytes: 1024, progressEveryBytes: 1024 })).resolves.toMatchObject({ bytes: 4 });
+    // Unblock the abandoned thread so the test process can end.
+    closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+  });
+});
