@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { EventCode } from '../../../firmware-protocol/codec/constants.js';
+import { logEventAt } from '../../../firmware-protocol/simulator/events.js';
 import { consoleFor } from '../../helpers/api.js';
 import { testDock, waitFor, type TestDock } from '../../helpers/dock.js';
 
@@ -131,5 +133,35 @@ describe('clock drift, gaps, sequence holes and the 24-hour rule over the API', 
     const sup = await c.as('supervisor');
     expect((await sup.post(`/api/findings/${id}/approve`, {})).status).toBe(200);
     expect((await sup.get(`/api/findings/${id}`)).body).toMatchObject({ state: 'approved', reason: 'remote_duty' });
+  });
+
+  it('a stop during a declared activity becomes a gap; a BATTERY_LOW just before a gap pre-fills the reason', async () => {
+    t = await testDock();
+    await t.start();
+    const c = await consoleFor(t, { '100045': 'officer' });
+    closeConsole = c.close;
+    const mgr = await c.as('manager');
+    await mgr.post('/api/officers', { officerNo: '100045', name: '杨九', unitNo: 'U1', unitName: '一中队' });
+    const r = await t.recorder('A000045', { plugged: false, info: { userNo: '100045', userName: '杨九', unitNo: 'U1', unitName: '一中队' } });
+    const start = Date.now() - 3 * 3600_000;
+    // On site from start to start+3 min; recorded 0–1 min, nothing 1–2 min, recorded again 2–3 min in
+    // segments whose last one is missing, the battery having run low just then.
+    await r.addRecording({ durationMs: 60_000, startAt: start });
+    const segs = await r.addRecording({ durationMs: 6000, segmentMs: 2000, startAt: start + 120_000 });
+    logEventAt(r.state, start + 124_500, EventCode.BATTERY_LOW, 7);
+    r.deleteOnRecorder(segs[2]!.seq);
+    await r.replug();
+    await t.slot('A000045');
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const officer = await c.as('100045');
+    const created = await officer.post('/api/activities', { officerNo: '100045', start: iso(start), end: iso(start + 180_000), caseRef: 'CASE-7', title: '现场检查' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.gapsRaised).toBeGreaterThanOrEqual(1);
+    const sup = await c.as('supervisor');
+    const gaps = (await sup.get('/api/findings?kind=gap')).body.items as Array<{ fromMs?: number; detail: string; prefillReason: string | null }>;
+    expect(gaps.some((g) => /activit/i.test(g.detail))).toBe(true);
+    // The broken segment chain: the event log shows the battery ran low around it.
+    const chainGap = gaps.find((g) => !/activit/i.test(g.detail));
+    expect(chainGap?.prefillReason).toBe('battery');
   });
 });
