@@ -1,0 +1,146 @@
+/**
+ * Ledger at scale: a synthetic ledger of 1,000,000 recordings, the daily retention sweep over it, then
+ * the console's searches and the device ledger over HTTP from a real daemon with a logged-in session.
+ */
+import { join } from 'node:path';
+import { parseConfig } from '../../daemon/config.js';
+import { ManifestChain } from '../../daemon/ingest/chain.js';
+import { loadOrCreateDockKey } from '../../daemon/ingest/keys.js';
+import { realStorage } from '../../daemon/ingest/storage.js';
+import { createLogger } from '../../daemon/log.js';
+import { openLedgerFor } from '../../daemon/main.js';
+import { toIsoInZone } from '../../daemon/policy/time-format.js';
+import { RetentionLock } from '../../daemon/retention/lock.js';
+import { RetentionService } from '../../daemon/retention/service.js';
+import { benchConfig, startDaemonProc, type DaemonProc } from './daemon-proc.js';
+import { now, percentile, procMemory, rmTree, round, tempDir } from './env.js';
+import { synthesize, type LedgerFacts, type LedgerShape } from './ledger-data.js';
+
+export interface LatencyResult {
+  requests: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Mean items per answer (a search answering nothing would be cheap and misleading). */
+  meanItems: number;
+}
+
+export interface LedgerResult {
+  shape: LedgerShape;
+  rows: LedgerFacts['rows'];
+  insertSeconds: number;
+  insertRowsPerSecond: number;
+  dbBytes: number;
+  sweep: { ms: number; queued: number; dequeued: number; dueQueryMs: number; dueCount: number; retentionModule: boolean };
+  daemonStartMs: number;
+  daemonRssBytes: number | null;
+  http: Record<string, LatencyResult>;
+}
+
+const DAY = 86_400_000;
+
+/** A deterministic pseudo-random pick, so every run asks the same questions. */
+function picker(seed: number) {
+  let s = seed;
+  return <T>(xs: readonly T[]): T => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return xs[s % xs.length]!;
+  };
+}
+
+export async function benchLedger(o: { shape: LedgerShape; requests: number; maxSecondsPerKind: number; log: (s: string) => void }): Promise<LedgerResult> {
+  const dir = tempDir('ledger');
+  try {
+    const raw = { ...benchConfig({ dir, dataDir: join(dir, 'data'), devDir: join(dir, 'dev'), mountRoot: join(dir, 'media') }), retention: { months: o.shape.retentionMonths } };
+    const config = parseConfig(raw, {});
+    const ledger = openLedgerFor(config);
+    o.log(`ledger: inserting ${o.shape.recordings.toLocaleString('en')} recordings…`);
+    const facts = synthesize(ledger, o.shape);
+    o.log(`ledger: ${facts.rows.recordings} recordings in ${round(facts.insertMs / 1000, 1)} s; ${facts.rows.live} live, ${facts.rows.queued} queued for review, ${facts.rows.dueUnqueued} due since the last sweep`);
+
+    // The due query on its own, then the daily sweep as the daemon runs it.
+    const t0 = now();
+    const due = ledger.db.prepare('SELECT COUNT(*) AS n FROM recordings WHERE retain_until_ms <= ? AND purged_at_ms IS NULL').get(facts.nowMs) as { n: number };
+    const dueQueryMs = now() - t0;
+    const { key } = await loadOrCreateDockKey(realStorage, config.dataDir);
+    const service = new RetentionService(
+      {
+        dataDir: config.dataDir,
+        dockId: config.dockId,
+        ledger,
+        chain: new ManifestChain(config.dataDir, ledger, realStorage, key),
+        ops: realStorage,
+        log: createLogger({ level: 'silent' }),
+        lock: new RetentionLock(),
+        now: () => facts.nowMs,
+        iso: (ms) => toIsoInZone(ms, config.timezone),
+      },
+      { autoPurge: config.retention.autoPurge, autoPurgeGraceDays: config.retention.autoPurgeGraceDays },
+    );
+    const t1 = now();
+    const swept = await service.sweep();
+    const sweepMs = now() - t1;
+    ledger.db.pragma('wal_checkpoint(TRUNCATE)');
+    const dbBytes = (ledger.db.prepare('SELECT page_count * page_size AS b FROM pragma_page_count(), pragma_page_size()').get() as { b: number }).b;
+    ledger.close();
+    o.log(`ledger: sweep ${round(sweepMs)} ms (queued ${swept.queued}); starting the daemon on it…`);
+
+    const s0 = now();
+    const daemon = await startDaemonProc({ dir, dataDir: config.dataDir, devDir: join(dir, 'dev'), mountRoot: join(dir, 'media') }, raw);
+    const daemonStartMs = now() - s0;
+    try {
+      const http = await measureHttp(daemon, facts, o.requests, o.maxSecondsPerKind, o.log);
+      return {
+        shape: o.shape,
+        rows: facts.rows,
+        insertSeconds: facts.insertMs / 1000,
+        insertRowsPerSecond: facts.rows.recordings / (facts.insertMs / 1000),
+        dbBytes,
+        sweep: { ms: sweepMs, queued: swept.queued, dequeued: swept.dequeued, dueQueryMs, dueCount: due.n, retentionModule: true },
+        daemonStartMs,
+        daemonRssBytes: procMemory(daemon.pid)?.hwmBytes ?? null,
+        http,
+      };
+    } finally {
+      await daemon.stop();
+    }
+  } finally {
+    rmTree(dir);
+  }
+}
+
+async function measureHttp(d: DaemonProc, f: LedgerFacts, requests: number, maxSeconds: number, log: (s: string) => void): Promise<Record<string, LatencyResult>> {
+  const pick = picker(7);
+  const liveDays = Math.max(1, Math.floor((f.nowMs - f.liveFromMs) / DAY) - 1);
+  const dayIso = (ms: number) => toIsoInZone(ms, 'Asia/Shanghai').slice(0, 10);
+  const offsets = Array.from({ length: liveDays }, (_, i) => i);
+  const kinds: Record<string, () => string> = {
+    'recordings by officer': () => `/api/recordings?officer=${pick(f.officers)}`,
+    'recordings by date range (1–7 days)': () => {
+      const end = f.nowMs - pick(offsets) * DAY;
+      const span = pick([1, 2, 7]);
+      return `/api/recordings?from=${dayIso(end - span * DAY)}&to=${dayIso(end)}`;
+    },
+    'recordings by flag': () => `/api/recordings?flag=${pick(f.flags)}`,
+    'device ledger /api/devices/:serial': () => `/api/devices/${pick(f.serials)}`,
+  };
+  const out: Record<string, LatencyResult> = {};
+  for (const [name, url] of Object.entries(kinds)) {
+    for (let i = 0; i < 5; i++) await d.get(url()); // warm-up: connection, statement cache
+    const times: number[] = [];
+    let items = 0;
+    const until = now() + maxSeconds * 1000;
+    for (let i = 0; i < requests && now() < until; i++) {
+      const u = url();
+      const t0 = now();
+      const res = await d.get(u);
+      times.push(now() - t0);
+      if (res.status !== 200) throw new Error(`GET ${u} answered ${res.status}: ${res.body.slice(0, 300)}`);
+      const j = JSON.parse(res.body) as { items?: unknown[]; checkouts?: unknown[] };
+      items += (j.items ?? j.checkouts ?? []).length;
+    }
+    out[name] = { requests: times.length, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), maxMs: Math.max(...times), meanItems: items / times.length };
+    log(`ledger: ${name}: p50 ${round(out[name]!.p50Ms, 2)} ms, p99 ${round(out[name]!.p99Ms, 2)} ms over ${times.length}`);
+  }
+  return out;
+}
