@@ -132,7 +132,12 @@ export class DockingSession {
     } catch (e) {
       const interrupted = this.client.isClosed || e instanceof LinkClosedError || (e instanceof SessionFailure && (e.code === 'unplugged' || e.code === 'aborted')) || (e instanceof IngestError && (e.code === 'volume_gone' || e.code === 'aborted'));
       const message = (e as Error).message;
-      ctx.ledger.sessions.end(this.id, interrupted ? 'interrupted' : 'failed', ctx.clock.now(), message);
+      try {
+        ctx.ledger.sessions.end(this.id, interrupted ? 'interrupted' : 'failed', ctx.clock.now(), message);
+      } catch (ledgerError) {
+        // The ledger itself failing (its disk full): the slot must still end; start-up recovery marks the session.
+        this.log.error({ err: (ledgerError as Error).message }, 'could not record the end of the docking session');
+      }
       if (!(e instanceof SessionFailure || e instanceof LinkError || e instanceof IngestError)) this.log.error({ err: e }, 'docking session crashed');
       else this.log.warn({ serial: this.serial, err: message }, interrupted ? 'docking session interrupted' : 'docking session failed');
       const final = interrupted ? 'interrupted' : 'failed';

@@ -26,6 +26,7 @@ function run(job: CopyJob): void {
   const post = (m: CopyMessage) => parentPort!.postMessage(m);
   let inFd = -1;
   let outFd = -1;
+  let answer: CopyMessage;
   try {
     inFd = openSync(job.src, constants.O_RDONLY | constants.O_NOFOLLOW);
     const st = fstatSync(inFd);
@@ -48,14 +49,16 @@ function run(job: CopyJob): void {
         post({ id: job.id, type: 'progress', bytes: total });
       }
     }
-    post({ id: job.id, type: 'done', sha256: hash.digest('hex'), bytes: total });
+    answer = { id: job.id, type: 'done', sha256: hash.digest('hex'), bytes: total };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    post({ id: job.id, type: 'error', code: err.code ?? 'EIO', message: err.message });
+    answer = { id: job.id, type: 'error', code: err.code ?? 'EIO', message: err.message };
   } finally {
+    // Close before answering: an unlinked temp file frees its space only once no descriptor holds it.
     if (inFd >= 0) closeSync(inFd);
     if (outFd >= 0) closeSync(outFd);
   }
+  post(answer);
 }
 
 parentPort?.on('message', (job: CopyJob) => run(job));
