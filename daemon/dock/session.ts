@@ -392,41 +392,57 @@ export class DockingSession {
     }
   }
 
+  /**
+   * Copy every planned file, two at a time (one per core: hashing is what bounds a copy), committing each
+   * as soon as it is whole. The first error that ends the session stops both lanes from taking another
+   * file; the file still in flight in the other lane finishes or fails on its own, then the error is thrown.
+   */
   private async offload(volumePath: string, plan: CatalogPlan): Promise<void> {
     const { ctx } = this;
     this.setState('offloading');
     const bytesTotal = plan.toCopy.reduce((s, p) => s + p.plan.catalogSize, 0);
     this.bumpProgress({ filesTotal: plan.toCopy.length, bytesTotal, filesDone: 0, bytesDone: 0 });
     const started = Date.now();
-    let bytesDone = 0;
+    let committed = 0;
+    const inFlight = new Map<number, { planned: number; done: number }>();
+    const shown = () => committed + [...inFlight.values()].reduce((a, f) => a + f.done, 0);
     const deps = { dataDir: ctx.config.dataDir, ledger: ctx.ledger, pool: ctx.pool, ops: ctx.ops, minFreeBytes: ctx.config.offload.minFreeBytes, now: ctx.clock.now, iso: ctx.iso };
-    const raised: string[] = [];
     const volumeDev = (await lstat(volumePath)).dev;
-    for (const item of plan.toCopy) {
-      this.check();
+    const queue = [...plan.toCopy];
+    let failure: unknown = null;
+
+    const copyOne = async (item: CatalogPlan['toCopy'][number], lane: number): Promise<void> => {
       let src: string;
       try {
         src = await resolveOnVolume(volumePath, item.entry.name);
       } catch (e) {
         if (!(e instanceof IngestError)) throw e;
-        this.failFile(volumePath, item.entry, e);
-        continue;
+        return this.failFile(volumePath, item.entry, e);
       }
+      const raised: string[] = [];
+      // The other lane's file is not on disk yet: the free-space floor counts it as written.
+      const reserved = [...inFlight.values()].reduce((a, f) => a + Math.max(0, f.planned - f.done), 0);
+      inFlight.set(lane, { planned: item.plan.catalogSize, done: 0 });
       try {
         const out = await storeFile(
-          deps,
+          { ...deps, minFreeBytes: deps.minFreeBytes + reserved },
           src,
           item.plan,
           (sha, size) => plan.flagsAfterCopy(item.entry, sha, size),
-          (b) => this.bumpProgress({ bytesDone: bytesDone + b, rate: rate(bytesDone + b, started) }),
+          (b) => {
+            inFlight.set(lane, { planned: item.plan.catalogSize, done: b });
+            this.bumpProgress({ bytesDone: shown(), rate: rate(shown(), started) });
+          },
           (id, sha, size) => raised.push(...plan.afterStore(item.entry, id, sha, size)),
           volumeDev,
         );
-        for (const k of raised.splice(0)) this.noteFinding(k);
+        for (const k of raised) this.noteFinding(k);
         this.copiedHashes.set(item.entry.name, out.sha256);
-        bytesDone += out.size;
-        this.bumpProgress({ filesDone: this.progress.filesDone + 1, bytesDone, rate: rate(bytesDone, started) });
+        inFlight.delete(lane);
+        committed += out.size;
+        this.bumpProgress({ filesDone: this.progress.filesDone + 1, bytesDone: shown(), rate: rate(shown(), started) });
       } catch (e) {
+        inFlight.delete(lane);
         if (!(e instanceof IngestError)) throw e;
         if (e.code === 'disk_low') {
           this.raise({ kind: 'disk_low', detail: e.message, dedupeKey: undefined });
@@ -434,7 +450,20 @@ export class DockingSession {
         }
         this.failFile(volumePath, item.entry, e);
       }
-    }
+    };
+
+    const runLane = async (lane: number): Promise<void> => {
+      while (failure === null && queue.length > 0) {
+        try {
+          this.check();
+          await copyOne(queue.shift()!, lane);
+        } catch (e) {
+          failure ??= e;
+        }
+      }
+    };
+    await Promise.all([runLane(0), runLane(1)]);
+    if (failure !== null) throw failure;
   }
 
   /**

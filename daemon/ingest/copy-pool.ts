@@ -30,6 +30,8 @@ interface Slot {
 }
 
 interface Task {
+  /** Who asked (a docking session): free workers go to the owner with the fewest copies running. */
+  owner: string;
   job: Omit<CopyJob, 'id'>;
   onProgress: (bytes: number) => void;
   resolve: (r: { sha256: string; bytes: number }) => void;
@@ -42,6 +44,8 @@ export class CopyPool {
   private readonly queue: Task[] = [];
   private readonly running = new Map<number, Task & { slot: Slot; lastActivity: number }>();
   private stallTimer: NodeJS.Timeout | null = null;
+  private readonly lastServed = new Map<string, number>();
+  private serveCount = 0;
   private nextId = 1;
   private closed = false;
 
@@ -50,12 +54,36 @@ export class CopyPool {
     private readonly stallMs = 60_000,
   ) {}
 
-  copy(job: Omit<CopyJob, 'id'>, onProgress: (bytes: number) => void = () => undefined): Promise<{ sha256: string; bytes: number }> {
+  copy(job: Omit<CopyJob, 'id'>, onProgress: (bytes: number) => void = () => undefined, owner = ''): Promise<{ sha256: string; bytes: number }> {
     if (this.closed) return Promise.reject(new CopyError('CLOSED', 'copy pool closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, onProgress, resolve, reject });
+      this.queue.push({ owner, job, onProgress, resolve, reject });
       this.pump();
     });
+  }
+
+  /**
+   * The next task, round-robin between owners: the owner with the fewest copies running, then the one
+   * served longest ago (never served first), then the earliest queued. A recorder just docked gets its
+   * first byte before another recorder gets its next file.
+   */
+  private nextTask(): Task {
+    const running = new Map<string, number>();
+    for (const t of this.running.values()) running.set(t.owner, (running.get(t.owner) ?? 0) + 1);
+    const key = (t: Task): [number, number] => [running.get(t.owner) ?? 0, this.lastServed.get(t.owner) ?? -1];
+    let best = 0;
+    for (let i = 1; i < this.queue.length; i++) {
+      const [r, l] = key(this.queue[i]!);
+      const [br, bl] = key(this.queue[best]!);
+      if (r < br || (r === br && l < bl)) best = i;
+    }
+    const task = this.queue.splice(best, 1)[0]!;
+    this.lastServed.set(task.owner, this.serveCount++);
+    if (this.lastServed.size > 256) {
+      const active = new Set([...this.queue, ...this.running.values()].map((t) => t.owner));
+      for (const o of this.lastServed.keys()) if (!active.has(o) && o !== task.owner) this.lastServed.delete(o);
+    }
+    return task;
   }
 
   private spawn(): Slot {
@@ -73,7 +101,7 @@ export class CopyPool {
       let slot = this.slots.find((s) => !s.busy);
       if (!slot && this.slots.length < this.size) slot = this.spawn();
       if (!slot) return;
-      const task = this.queue.shift()!;
+      const task = this.nextTask();
       const id = this.nextId++;
       slot.busy = true;
       this.running.set(id, { ...task, slot, lastActivity: Date.now() });

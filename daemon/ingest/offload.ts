@@ -91,7 +91,7 @@ export async function storeFile(
   try {
     let result: { sha256: string; bytes: number };
     try {
-      result = await d.pool.copy({ src, temp, chunkBytes: 1 << 20, progressEveryBytes: 4 << 20, ...(volumeDev !== undefined ? { expectDev: volumeDev } : {}) }, onProgress);
+      result = await d.pool.copy({ src, temp, chunkBytes: 1 << 20, progressEveryBytes: 4 << 20, ...(volumeDev !== undefined ? { expectDev: volumeDev } : {}) }, onProgress, plan.sessionId);
     } catch (e) {
       const code = e instanceof CopyError ? e.code : 'EIO';
       throw classifyErrno(code, plan.devicePath, (e as Error).message);

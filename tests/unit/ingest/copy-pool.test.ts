@@ -54,3 +54,23 @@ describe('CopyPool', () => {
     closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
   });
 });
+
+describe('CopyPool fairness', () => {
+  it('gives a free worker to the owner with the fewest copies running, not the earliest request', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
+    const fifo = join(dir, 'hold');
+    execFileSync('mkfifo', [fifo]);
+    writeFileSync(join(dir, 'f'), 'x');
+    const pool = new CopyPool(1, 60_000);
+    pools.push(pool);
+    const order: string[] = [];
+    // Owner A occupies the only worker (a read that waits), then queues a second file; B asks later.
+    const a1 = pool.copy({ src: fifo, temp: join(dir, 'a1'), chunkBytes: 1024, progressEveryBytes: 1024 }, undefined, 'A').catch(() => undefined).then(() => order.push('a1'));
+    await new Promise((r) => setTimeout(r, 50));
+    const a2 = pool.copy({ src: join(dir, 'f'), temp: join(dir, 'a2'), chunkBytes: 1024, progressEveryBytes: 1024 }, undefined, 'A').then(() => order.push('a2'));
+    const b1 = pool.copy({ src: join(dir, 'f'), temp: join(dir, 'b1'), chunkBytes: 1024, progressEveryBytes: 1024 }, undefined, 'B').then(() => order.push('b1'));
+    closeSync(openSync(fifo, constants.O_WRONLY)); // let A's first copy finish (empty)
+    await Promise.all([a1, a2, b1]);
+    expect(order).toEqual(['a1', 'b1', 'a2']);
+  });
+});
