@@ -90,10 +90,10 @@ export function planCatalog(ctx: DockContext, input: PlanInput): CatalogPlan {
   };
   const newEvents = input.events.map((e) => toRecorderEvent(e, tz));
   const storedEvents = (
-    ctx.ledger.db.prepare('SELECT idx, time_raw, code, arg FROM device_events WHERE serial = ? ORDER BY idx').all(serial) as Array<{ idx: number; time_raw: string; code: number; arg: number }>
+    ctx.ledger.db.prepare('SELECT idx, time_raw, code, arg, tz FROM device_events WHERE serial = ? ORDER BY idx').all(serial) as Array<{ idx: number; time_raw: string; code: number; arg: number; tz: number | null }>
   ).map((r): RecorderEvent => {
     const t = parseTime(r.time_raw);
-    return { index: r.idx, code: r.code, arg: r.arg, epochMs: t ? epochFromDeviceTime(t, tz) : null };
+    return { index: r.idx, code: r.code, arg: r.arg, epochMs: t ? epochFromDeviceTime(t, r.tz ?? tz) : null };
   });
   const known = new Set(storedEvents.map((e) => e.index));
   const allEvents = [...storedEvents, ...newEvents.filter((e) => !known.has(e.index))];
@@ -252,8 +252,8 @@ export function planCatalog(ctx: DockContext, input: PlanInput): CatalogPlan {
     erasable,
     findingKinds: [...kinds],
     commitReadings() {
-      const ins = ctx.ledger.db.prepare('INSERT OR IGNORE INTO device_events (serial, idx, time_raw, code, arg, session_id) VALUES (?,?,?,?,?,?)');
-      for (const e of input.events) ins.run(serial, e.index, e.timeRaw, e.code, e.arg, input.sessionId);
+      const ins = ctx.ledger.db.prepare('INSERT OR IGNORE INTO device_events (serial, idx, time_raw, code, arg, session_id, tz) VALUES (?,?,?,?,?,?,?)');
+      for (const e of input.events) ins.run(serial, e.index, e.timeRaw, e.code, e.arg, input.sessionId, tz);
       if (input.eventsTotal > 0) ctx.ledger.devices.setLastEventIndex(serial, input.eventsTotal - 1);
       for (const f of findings) {
         const r = ctx.ledger.findings.raise({ serial, sessionId: input.sessionId, ...f }, now);

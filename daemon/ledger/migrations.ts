@@ -322,4 +322,9 @@ export const MIGRATIONS: string[] = [
   UPDATE recording_flags SET sort_ms = (SELECT r.sort_ms FROM recordings r WHERE r.id = recording_flags.recording_id);
   CREATE INDEX recording_flags_flag_sort ON recording_flags(flag, sort_ms, recording_id);
   `,
+  // 5: each stored recorder event keeps the zone offset its time was read with (GET_TIME's tz at that
+  // docking), so a later docking after a zone change (DST) does not shift older events.
+  `
+  ALTER TABLE device_events ADD COLUMN tz INTEGER;
+  `,
 ];
