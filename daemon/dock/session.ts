@@ -452,13 +452,28 @@ export class DockingSession {
       }
     };
 
+    // Two entries with one seq (a recorder listing a file twice) never run at once: the second must see
+    // the first one's ledger row to know it is the same file.
+    const seqsInFlight = new Set<number>();
+    const take = (): CatalogPlan['toCopy'][number] | null => {
+      const i = queue.findIndex((x) => !seqsInFlight.has(x.entry.seq));
+      return i < 0 ? null : queue.splice(i, 1)[0]!;
+    };
     const runLane = async (lane: number): Promise<void> => {
       while (failure === null && queue.length > 0) {
+        const item = take();
+        if (!item) {
+          await new Promise((r) => setTimeout(r, 20));
+          continue;
+        }
+        seqsInFlight.add(item.entry.seq);
         try {
           this.check();
-          await copyOne(queue.shift()!, lane);
+          await copyOne(item, lane);
         } catch (e) {
           failure ??= e;
+        } finally {
+          seqsInFlight.delete(item.entry.seq);
         }
       }
     };

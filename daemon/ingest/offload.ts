@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { lstat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Ledger } from '../ledger/index.js';
@@ -81,7 +82,8 @@ export async function storeFile(
     throw new IngestError('disk_low', `dock storage has ${free} bytes free; storing ${plan.catalogSize} more would pass the floor of ${d.minFreeBytes}`);
   }
   const tmpDir = join(d.dataDir, 'tmp');
-  const temp = join(tmpDir, `${plan.sessionId}-${plan.seq}-${process.pid}.part`);
+  // Unique whatever runs at once (two catalog entries may share a seq).
+  const temp = join(tmpDir, `${plan.sessionId}-${plan.seq}-${randomUUID().slice(0, 8)}.part`);
   let storedRel = `${plan.storedDir}/${plan.storedName}`;
   const journalId = d.ledger.journal.begin(
     { sessionId: plan.sessionId, serial: plan.serial, seq: plan.seq, tempPath: temp, storedPath: storedRel, entryJson: JSON.stringify(plan) },
