@@ -106,7 +106,7 @@ describe('offload faults', () => {
     t = await testDock();
     await t.start();
     const r = await t.recorder('A000015', { plugged: false });
-    for (let i = 0; i < 6; i++) await r.addRecording({ durationMs: 2000, segmentBytes: 24 * 1024 * 1024 });
+    for (let i = 0; i < 10; i++) await r.addRecording({ durationMs: 2000, segmentBytes: 24 * 1024 * 1024 });
     const total = r.state.files.length;
     await r.replug();
     const { ledger } = t.daemon!.ctx;

@@ -39,7 +39,7 @@ describe('daemon killed mid-offload', () => {
     const configFile = join(t.dir, 'config.json');
     writeFileSync(configFile, JSON.stringify({ ...t.config, console: { host: '127.0.0.1', port: 0 }, log: { level: 'warn', pretty: false } }));
     const r = await t.recorder('A000020', { plugged: false });
-    for (let i = 0; i < 5; i++) await r.addRecording({ durationMs: 2000, segmentBytes: 48 * 1024 * 1024 });
+    for (let i = 0; i < 6; i++) await r.addRecording({ durationMs: 2000, segmentBytes: 48 * 1024 * 1024 });
     const total = r.state.files.length;
     child = startCli(configFile);
     await waitFor('daemon ledger', () => existsSync(join(t.config.dataDir, 'ledger.sqlite')), 20_000);
@@ -93,7 +93,7 @@ describe('daemon killed mid-offload', () => {
     const configFile = join(t.dir, 'config.json');
     writeFileSync(configFile, JSON.stringify({ ...t.config, console: { host: '127.0.0.1', port: 0 }, log: { level: 'warn', pretty: false } }));
     const r = await t.recorder('A000021', { plugged: false });
-    for (let i = 0; i < 5; i++) await r.addRecording({ durationMs: 2000, segmentBytes: 32 * 1024 * 1024 });
+    for (let i = 0; i < 8; i++) await r.addRecording({ durationMs: 2000, segmentBytes: 32 * 1024 * 1024 });
     const total = r.state.files.length;
     child = startCli(configFile);
     await waitFor('daemon ledger', () => existsSync(join(t.config.dataDir, 'ledger.sqlite')), 20_000);
