@@ -13,7 +13,7 @@ export interface Checkout {
   inSessionId: string | null;
 }
 
-interface Row {
+export interface CheckoutRow {
   id: number;
   serial: string;
   officer_no: string;
@@ -25,7 +25,7 @@ interface Row {
   in_session_id: string | null;
 }
 
-const toCheckout = (r: Row): Checkout => ({
+export const toCheckout = (r: CheckoutRow): Checkout => ({
   id: r.id,
   serial: r.serial,
   officerNo: r.officer_no,
@@ -41,12 +41,12 @@ export class CheckoutRepo {
   constructor(private readonly db: Db) {}
 
   open(serial: string): Checkout | null {
-    const r = this.db.prepare('SELECT * FROM checkouts WHERE serial = ? AND in_at_ms IS NULL ORDER BY out_at_ms DESC LIMIT 1').get(serial) as Row | undefined;
+    const r = this.db.prepare('SELECT * FROM checkouts WHERE serial = ? AND in_at_ms IS NULL ORDER BY out_at_ms DESC LIMIT 1').get(serial) as CheckoutRow | undefined;
     return r ? toCheckout(r) : null;
   }
 
   get(id: number): Checkout | null {
-    const r = this.db.prepare('SELECT * FROM checkouts WHERE id = ?').get(id) as Row | undefined;
+    const r = this.db.prepare('SELECT * FROM checkouts WHERE id = ?').get(id) as CheckoutRow | undefined;
     return r ? toCheckout(r) : null;
   }
 
@@ -54,16 +54,16 @@ export class CheckoutRepo {
   covering(serial: string, atMs: number): Checkout | null {
     const r = this.db
       .prepare('SELECT * FROM checkouts WHERE serial = ? AND out_at_ms <= ? AND (in_at_ms IS NULL OR in_at_ms >= ?) ORDER BY out_at_ms DESC LIMIT 1')
-      .get(serial, atMs, atMs) as Row | undefined;
+      .get(serial, atMs, atMs) as CheckoutRow | undefined;
     return r ? toCheckout(r) : null;
   }
 
   forDevice(serial: string, limit = 1000): Checkout[] {
-    return (this.db.prepare('SELECT * FROM checkouts WHERE serial = ? ORDER BY out_at_ms DESC LIMIT ?').all(serial, limit) as Row[]).map(toCheckout);
+    return (this.db.prepare('SELECT * FROM checkouts WHERE serial = ? ORDER BY out_at_ms DESC LIMIT ?').all(serial, limit) as CheckoutRow[]).map(toCheckout);
   }
 
   forOfficer(officerNo: string, limit = 1000): Checkout[] {
-    return (this.db.prepare('SELECT * FROM checkouts WHERE officer_no = ? ORDER BY out_at_ms DESC LIMIT ?').all(officerNo, limit) as Row[]).map(toCheckout);
+    return (this.db.prepare('SELECT * FROM checkouts WHERE officer_no = ? ORDER BY out_at_ms DESC LIMIT ?').all(officerNo, limit) as CheckoutRow[]).map(toCheckout);
   }
 
   checkOut(serial: string, officerNo: string, by: string, atMs: number): number {

@@ -1,4 +1,4 @@
-import type { Checkout } from './checkouts.js';
+import { toCheckout, type Checkout, type CheckoutRow } from './checkouts.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 
@@ -40,28 +40,6 @@ export class PeriodRepo {
     if (q.toMs !== undefined) (where.push('out_at_ms < ?'), args.push(q.toMs));
     if (q.fromMs !== undefined) (where.push('(in_at_ms IS NULL OR in_at_ms >= ?)'), args.push(q.fromMs));
     const sql = `SELECT * FROM checkouts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY out_at_ms, id LIMIT ?`;
-    return (
-      this.db.prepare(sql).all(...args, q.limit) as Array<{
-        id: number;
-        serial: string;
-        officer_no: string;
-        out_at_ms: number;
-        out_by: string;
-        left_dock_at_ms: number | null;
-        in_at_ms: number | null;
-        in_by: string | null;
-        in_session_id: string | null;
-      }>
-    ).map((r) => ({
-      id: r.id,
-      serial: r.serial,
-      officerNo: r.officer_no,
-      outAtMs: r.out_at_ms,
-      outBy: r.out_by,
-      leftDockAtMs: r.left_dock_at_ms,
-      inAtMs: r.in_at_ms,
-      inBy: r.in_by,
-      inSessionId: r.in_session_id,
-    }));
+    return (this.db.prepare(sql).all(...args, q.limit) as CheckoutRow[]).map(toCheckout);
   }
 }
