@@ -1,3 +1,4 @@
+import type { TombstoneRecord } from '../ledger/tombstones.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { DockKey } from './keys.js';
@@ -19,17 +20,8 @@ export interface ManifestFileEntry {
   sessionId: string;
 }
 
-export interface Tombstone {
-  serial: string;
-  seq: number;
-  name: string;
-  storedPath: string;
-  size: number;
-  sha256: string;
-  approvedBy: string;
-  at: string;
-  reason: string;
-}
+/** A tombstone as a purge manifest lists it: the ledger's record without its own bookkeeping. */
+export type Tombstone = Omit<TombstoneRecord, 'recordingId' | 'manifestSessionId' | 'atMs' | 'fileRemovedAtMs'>;
 
 interface ManifestBase {
   version: 1;

@@ -19,15 +19,8 @@ export interface Hold {
   releaseReason: string | null;
 }
 
-export interface NewHold {
-  reason: HoldReason;
-  caseRef: string;
-  note: string | null;
-  recordingIds: number[];
-  placedBy: string;
-  placedAt: string;
-  placedAtMs: number;
-}
+/** A hold as placed: the release fields come later. */
+export type NewHold = Omit<Hold, 'id' | 'releasedBy' | 'releasedAt' | 'releasedAtMs' | 'releaseReason'>;
 
 interface Row {
   id: number;
