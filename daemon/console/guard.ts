@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleDeps } from './deps.js';
+import { resolveLogin } from './login-session.js';
 import { scopeOf } from './rights.js';
 
 export const SESSION_COOKIE = 'bwc_session';
@@ -26,14 +27,12 @@ export function installGuard(app: FastifyInstance, deps: ConsoleDeps): void {
     if (!req.url.startsWith('/api/') || !req.routeOptions.url) return;
     const cfg = req.routeOptions.config;
     if (cfg.public) return;
-    const token = req.cookies[SESSION_COOKIE];
-    const session = token ? deps.ledger.webSessions.get(tokenKey(token), deps.clock.now()) : null;
-    const user = session ? deps.ledger.users.get(session.username) : null;
-    if (!session || !user || user.disabled) return reply.code(401).send({ error: 'login required' });
-    req.user = { username: session.username, role: user.role, csrfToken: session.csrfToken, sessionKey: session.tokenSha256, expiresAtMs: session.expiresAtMs };
+    const user = resolveLogin(deps, req.cookies[SESSION_COOKIE]);
+    if (!user) return reply.code(401).send({ error: 'login required' });
+    req.user = user;
     if (!SAFE_METHODS.has(req.method)) {
       const header = req.headers['x-csrf-token'];
-      if (typeof header !== 'string' || !sameToken(header, session.csrfToken)) return reply.code(403).send({ error: 'missing or wrong x-csrf-token header' });
+      if (typeof header !== 'string' || !sameToken(header, user.csrfToken)) return reply.code(403).send({ error: 'missing or wrong x-csrf-token header' });
     }
     if (!cfg.action) return reply.code(403).send({ error: 'not allowed' });
     const scope = scopeOf(user.role, cfg.action);
