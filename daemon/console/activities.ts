@@ -8,6 +8,7 @@ import { ActivitySchema, OfficerNo } from './schemas.js';
 import type { ActivityService } from './services/activities.js';
 import { ServiceError } from './services/errors.js';
 import { activityView } from './views.js';
+import { userOf, scopeOfRequest } from './guard.js';
 
 const ActivityBody = Type.Object(
   {
@@ -31,11 +32,11 @@ export const activitiesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps; activitie
     },
     async (req, reply) => {
       const b = req.body;
-      if (req.scope === 'own' && b.officerNo !== req.user!.username) throw new ServiceError('forbidden', 'officers declare their own activities only');
+      if (scopeOfRequest(req) === 'own' && b.officerNo !== userOf(req).username) throw new ServiceError('forbidden', 'officers declare their own activities only');
       const zone = deps.config.timezone;
       const startMs = timeParam(b.start, 'start', zone)!;
       const endMs = timeParam(b.end, 'end', zone)!;
-      const out = activities.declare({ officerNo: b.officerNo, startMs, endMs, caseRef: b.caseRef, title: b.title }, req.user!.username);
+      const out = activities.declare({ officerNo: b.officerNo, startMs, endMs, caseRef: b.caseRef, title: b.title }, userOf(req).username);
       return reply.code(201).send({ activity: activityView(out.activity, deps.iso), gapsRaised: out.gapsRaised });
     },
   );
@@ -46,9 +47,9 @@ export const activitiesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps; activitie
     async (req) => {
       const q = req.query;
       let officerNo = q.officer;
-      if (req.scope === 'own') {
-        if (officerNo !== undefined && officerNo !== req.user!.username) throw new ServiceError('forbidden', 'officers read only their own activities');
-        officerNo = req.user!.username;
+      if (scopeOfRequest(req) === 'own') {
+        if (officerNo !== undefined && officerNo !== userOf(req).username) throw new ServiceError('forbidden', 'officers read only their own activities');
+        officerNo = userOf(req).username;
       }
       const beforeId = decodeCursor(q.cursor, isInt);
       const rows = deps.ledger.activities.list({ limit: q.limit + 1, ...(officerNo ? { officerNo } : {}), ...(q.case ? { caseRef: q.case } : {}), ...(beforeId !== undefined ? { beforeId } : {}) });

@@ -7,6 +7,7 @@ import { ErrorBody } from './errors.js';
 import { ListOf, ListQuery, decodeCursor, page } from './pagination.js';
 import { answering } from './retention.js';
 import { IdParam } from './schemas.js';
+import { userOf } from './guard.js';
 
 const Label = {
   title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -65,7 +66,7 @@ export const archivesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (
       },
     },
     async (req, reply) => {
-      const a = await answering(req.log, () => archives.create({ holdId: req.params.id, ...req.body }, req.user!.username));
+      const a = await answering(req.log, () => archives.create({ holdId: req.params.id, ...req.body }, userOf(req).username));
       return reply.code(201).send(archiveView(a));
     },
   );
@@ -74,7 +75,7 @@ export const archivesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (
     '/api/archives',
     { config: { action: 'holds.manage' }, schema: { body: ArchiveBody, response: { 201: ArchiveSchema, '4xx': ErrorBody } } },
     async (req, reply) => {
-      const a = await answering(req.log, () => archives.create(req.body, req.user!.username));
+      const a = await answering(req.log, () => archives.create(req.body, userOf(req).username));
       return reply.code(201).send(archiveView(a));
     },
   );
@@ -99,7 +100,7 @@ export const archivesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (
     '/api/archives/:id/:n',
     { config: { action: 'holds.manage' }, schema: { params: ImageParam, response: { '4xx': ErrorBody } } },
     async (req, reply) => {
-      const im = await answering(req.log, () => archives.openImage(req.params.id, req.params.n, req.user!.username));
+      const im = await answering(req.log, () => archives.openImage(req.params.id, req.params.n, userOf(req).username));
       return reply
         .header('content-type', 'application/x-iso9660-image')
         .header('content-length', String(im.size))

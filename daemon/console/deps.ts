@@ -37,6 +37,8 @@ export interface AuthUser {
   /** SHA-256 of the session token: identifies one login session (one playback's Range requests). */
   sessionKey: string;
   expiresAtMs: number;
+  /** Set after an administrator's reset: until a new password is set, only routes marked `passwordChange` answer. */
+  mustChangePassword?: boolean;
 }
 
 declare module 'fastify' {
@@ -49,6 +51,8 @@ declare module 'fastify' {
     action?: Action;
     /** Open without login (health, login). */
     public?: boolean;
+    /** Usable while the user must change their password (me, password change, logout). */
+    passwordChange?: boolean;
   }
   interface FastifyRequest {
     user: AuthUser | null;

@@ -9,6 +9,7 @@ import { DeviceSchema, FindingSchema, OfficerNo, PeriodSchema, SerialParam, Sess
 import { LedgerView } from './services/ledger-view.js';
 import { ServiceError } from './services/errors.js';
 import { deviceView, findingView, sessionView } from './views.js';
+import { userOf } from './guard.js';
 
 const StatusBody = Type.Object({ status: Type.Union([Type.Literal('in_dock'), Type.Literal('in_repair'), Type.Literal('retired'), Type.Literal('checked_out')]) }, { additionalProperties: false });
 const CheckoutBody = Type.Object({ officerNo: OfficerNo }, { additionalProperties: false });
@@ -50,7 +51,7 @@ export const devicesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (a
     async (req) => {
       const { serial } = req.params;
       const device = withCheckout(serial);
-      const mayReadFindings = scopeOf(req.user!.role, 'findings.read') === 'all';
+      const mayReadFindings = scopeOf(userOf(req).role, 'findings.read') === 'all';
       return {
         device,
         checkouts: view.forDevice(serial),
@@ -64,7 +65,7 @@ export const devicesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (a
     '/api/devices/:serial/status',
     { config: { action: 'registry.edit' }, schema: { params: SerialParam, body: StatusBody, response: { 200: DeviceSchema, '4xx': ErrorBody } } },
     async (req) => {
-      deps.checkout.setStatus(req.params.serial, req.body.status, req.user!.username);
+      deps.checkout.setStatus(req.params.serial, req.body.status, userOf(req).username);
       return withCheckout(req.params.serial);
     },
   );
@@ -73,7 +74,7 @@ export const devicesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (a
     '/api/devices/:serial/checkout',
     { config: { action: 'registry.edit' }, schema: { params: SerialParam, body: CheckoutBody, response: { 200: CheckoutAnswer, '4xx': ErrorBody } } },
     async (req) => {
-      const out = await deps.checkout.checkout(req.params.serial, req.body.officerNo, req.user!.username);
+      const out = await deps.checkout.checkout(req.params.serial, req.body.officerNo, userOf(req).username);
       return { checkout: view.period(out.checkout), battery: out.battery, freeMiB: out.freeMiB, totalMiB: out.totalMiB };
     },
   );
@@ -81,6 +82,6 @@ export const devicesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (a
   app.post<{ Params: Static<typeof SerialParam> }>(
     '/api/devices/:serial/checkin',
     { config: { action: 'registry.edit' }, preValidation: emptyBodyIsObject, schema: { params: SerialParam, body: EmptyBody, response: { 200: Type.Object({ checkout: PeriodSchema }), '4xx': ErrorBody } } },
-    async (req) => ({ checkout: view.period(deps.checkout.checkin(req.params.serial, req.user!.username)) }),
+    async (req) => ({ checkout: view.period(deps.checkout.checkin(req.params.serial, userOf(req).username)) }),
   );
 };

@@ -8,6 +8,7 @@ import { FindingSchema, IdParam, OfficerNo } from './schemas.js';
 import { ServiceError } from './services/errors.js';
 import { FindingWorkflow, JUSTIFICATION_REASONS, canReadFinding } from './services/findings.js';
 import { findingView } from './views.js';
+import { userOf, scopeOfRequest } from './guard.js';
 
 const STATES = ['open', 'justified', 'approved', 'rejected', 'info'] as const;
 const FindingsQuery = Type.Object(
@@ -36,9 +37,9 @@ export const findingsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (
     async (req) => {
       const q = req.query;
       let officerNo = q.officer;
-      if (req.scope === 'own') {
-        if (officerNo !== undefined && officerNo !== req.user!.username) throw new ServiceError('forbidden', 'officers read only their own findings');
-        officerNo = req.user!.username;
+      if (scopeOfRequest(req) === 'own') {
+        if (officerNo !== undefined && officerNo !== userOf(req).username) throw new ServiceError('forbidden', 'officers read only their own findings');
+        officerNo = userOf(req).username;
       }
       const beforeId = decodeCursor(q.cursor, isInt);
       const rows = deps.ledger.findings.query({
@@ -59,7 +60,7 @@ export const findingsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (
     async (req) => {
       const f = deps.ledger.findings.get(req.params.id);
       if (!f) throw new ServiceError('not_found', `no finding ${req.params.id}`);
-      if (!canReadFinding(req.user!, req.scope!, f)) throw new ServiceError('forbidden', 'officers read only their own findings');
+      if (!canReadFinding(userOf(req), scopeOfRequest(req), f)) throw new ServiceError('forbidden', 'officers read only their own findings');
       return findingView(f, deps.iso);
     },
   );
@@ -67,18 +68,18 @@ export const findingsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (
   app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof JustifyBody> }>(
     '/api/findings/:id/justify',
     { config: { action: 'findings.justify' }, schema: { params: IdParam, body: JustifyBody, response: answer } },
-    async (req) => findingView(flow.justify(req.params.id, req.user!, req.scope!, req.body.reason, req.body.text), deps.iso),
+    async (req) => findingView(flow.justify(req.params.id, userOf(req), scopeOfRequest(req), req.body.reason, req.body.text), deps.iso),
   );
 
   app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof ApproveBody> }>(
     '/api/findings/:id/approve',
     { config: { action: 'findings.decide' }, preValidation: emptyBodyIsObject, schema: { params: IdParam, body: ApproveBody, response: answer } },
-    async (req) => findingView(flow.decide(req.params.id, req.user!, 'approved', req.body.text ?? null), deps.iso),
+    async (req) => findingView(flow.decide(req.params.id, userOf(req), 'approved', req.body.text ?? null), deps.iso),
   );
 
   app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof RejectBody> }>(
     '/api/findings/:id/reject',
     { config: { action: 'findings.decide' }, schema: { params: IdParam, body: RejectBody, response: answer } },
-    async (req) => findingView(flow.decide(req.params.id, req.user!, 'rejected', req.body.text), deps.iso),
+    async (req) => findingView(flow.decide(req.params.id, userOf(req), 'rejected', req.body.text), deps.iso),
   );
 };

@@ -1,8 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ConsoleDeps } from './deps.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { AuthUser, ConsoleDeps } from './deps.js';
+import { ApiError } from './errors.js';
 import { resolveLogin } from './login-session.js';
-import { scopeOf } from './rights.js';
+import { scopeOf, type Scope } from './rights.js';
 
 export const SESSION_COOKIE = 'bwc_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -15,29 +16,68 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** Why a route may not be registered: it must say which action of the rights matrix it serves, or that it is open. */
+export function routeDeclarationProblem(r: Pick<RouteOptions, 'config' | 'url'>): string | null {
+  const cfg = (r.config ?? {}) as { action?: unknown; public?: unknown };
+  if (cfg.public === true && cfg.action !== undefined) return `route ${r.url} is both public and guarded by "${String(cfg.action)}"`;
+  if (cfg.public !== true && typeof cfg.action !== 'string') return `route ${r.url} names no action of the rights matrix (config.action) and is not public`;
+  return null;
+}
+
 /**
- * Every /api route, before anything else (so a refused request learns nothing from validation): the session
- * cookie (401), the CSRF header on state changes (403), the rights matrix (403). Deny by default: a route
- * that names no action and is not public is refused.
+ * The guard of the API, part of every route by construction: {@link guardedApi} registers the API's routes in
+ * one encapsulated context whose hooks run for each of them, whatever spelling of the path the router matched
+ * (the guard never reads the URL). Order: the session cookie (401), the CSRF header on state changes (403), a
+ * forced password change (403), the rights matrix (403); a refused request learns nothing from validation, which
+ * runs after. A route that names no action cannot be registered at all.
  */
-export function installGuard(app: FastifyInstance, deps: ConsoleDeps): void {
+async function guard(deps: ConsoleDeps, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const cfg = req.routeOptions.config;
+  if (cfg.public === true) return undefined;
+  const user = resolveLogin(deps, req.cookies[SESSION_COOKIE]);
+  if (!user) return reply.code(401).send({ error: 'login required' });
+  if (!SAFE_METHODS.has(req.method)) {
+    const header = req.headers['x-csrf-token'];
+    if (typeof header !== 'string' || !sameToken(header, user.csrfToken)) return reply.code(403).send({ error: 'missing or wrong x-csrf-token header' });
+  }
+  if (user.mustChangePassword && cfg.passwordChange !== true) return reply.code(403).send({ error: 'password change required', passwordChange: true });
+  const scope = cfg.action ? scopeOf(user.role, cfg.action) : null;
+  if (!scope) return reply.code(403).send({ error: `role ${user.role} may not do this` });
+  if (scope === 'request') return reply.code(403).send({ error: `role ${user.role} needs an approved access request naming this recording` });
+  req.user = user;
+  req.scope = scope;
+  return undefined;
+}
+
+/**
+ * Register the API: `register` adds the feature plugins inside one encapsulated context that carries the guard.
+ * Every route registered there must declare its action (or be public), or start-up fails; a handler of a
+ * guarded route runs only after the guard set its user (checked again just before the handler).
+ */
+export async function guardedApi(app: FastifyInstance, deps: ConsoleDeps, register: (api: FastifyInstance) => Promise<void>): Promise<void> {
   app.decorateRequest('user', null);
   app.decorateRequest('scope', null);
-  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!req.url.startsWith('/api/') || !req.routeOptions.url) return;
-    const cfg = req.routeOptions.config;
-    if (cfg.public) return;
-    const user = resolveLogin(deps, req.cookies[SESSION_COOKIE]);
-    if (!user) return reply.code(401).send({ error: 'login required' });
-    req.user = user;
-    if (!SAFE_METHODS.has(req.method)) {
-      const header = req.headers['x-csrf-token'];
-      if (typeof header !== 'string' || !sameToken(header, user.csrfToken)) return reply.code(403).send({ error: 'missing or wrong x-csrf-token header' });
-    }
-    if (!cfg.action) return reply.code(403).send({ error: 'not allowed' });
-    const scope = scopeOf(user.role, cfg.action);
-    if (!scope) return reply.code(403).send({ error: `role ${user.role} may not do this` });
-    if (scope === 'request') return reply.code(403).send({ error: `role ${user.role} needs an approved access request naming this recording` });
-    req.scope = scope;
+  await app.register(async (api) => {
+    api.addHook('onRoute', (r) => {
+      const problem = routeDeclarationProblem(r);
+      if (problem) throw new Error(problem);
+    });
+    api.addHook('onRequest', async (req, reply) => guard(deps, req, reply));
+    api.addHook('preHandler', async (req) => {
+      if (req.routeOptions.config.public !== true && (!req.user || !req.scope)) throw new ApiError(401, 'login required');
+    });
+    await register(api);
   });
+}
+
+/** The user the guard admitted; a handler asks for it instead of trusting that the guard ran. */
+export function userOf(req: FastifyRequest): AuthUser {
+  if (!req.user) throw new ApiError(401, 'login required');
+  return req.user;
+}
+
+/** The user's scope for the route's action, as the guard found it. */
+export function scopeOfRequest(req: FastifyRequest): Scope {
+  if (!req.scope) throw new ApiError(401, 'login required');
+  return req.scope;
 }

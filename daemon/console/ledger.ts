@@ -5,6 +5,7 @@ import { ErrorBody } from './errors.js';
 import { TimeQuery, timeParam } from './params.js';
 import { OfficerNo } from './schemas.js';
 import { LedgerView } from './services/ledger-view.js';
+import { userOf } from './guard.js';
 
 const ExportQuery = Type.Object(
   {
@@ -34,7 +35,7 @@ export const ledgerPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (ap
         ...(toMs !== undefined ? { toMs } : {}),
       });
       const now = deps.clock.now();
-      deps.ledger.tx(() => deps.ledger.audit.append(now, req.user!.username, 'ledger.exported', null, { rows, filter: q }));
+      deps.ledger.tx(() => deps.ledger.audit.append(now, userOf(req).username, 'ledger.exported', null, { rows, filter: q }));
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="ledger-${deps.config.dockId}.csv"`)

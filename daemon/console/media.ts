@@ -11,6 +11,7 @@ import { IdParam } from './schemas.js';
 import { ServiceError } from './services/errors.js';
 import { playbackGround, registerView } from './services/playback.js';
 import { parseRange } from './services/range.js';
+import { userOf, scopeOfRequest } from './guard.js';
 
 const RangeHeaders = Type.Object({ range: Type.Optional(Type.String({ maxLength: 200 })) });
 
@@ -43,9 +44,9 @@ export const mediaPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
     '/api/recordings/:id/media',
     { config: { action: 'footage.play' }, schema: { params: IdParam, headers: RangeHeaders, response: { '4xx': ErrorBody } } },
     async (req, reply) => {
-      const user = req.user!;
+      const user = userOf(req);
       const rec = load(req.params.id);
-      const ground = playbackGround(user, req.scope!, rec);
+      const ground = playbackGround(user, scopeOfRequest(req), rec);
       const file = await fileOf(rec);
       const range = parseRange(req.headers.range, file.size);
       if (range === 'bad') return reply.code(416).header('content-range', `bytes */${file.size}`).send({ error: `range not satisfiable for ${file.size} bytes` });
@@ -65,7 +66,7 @@ export const mediaPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
     { config: { action: 'footage.play' }, schema: { params: IdParam, response: { '4xx': ErrorBody } } },
     async (req, reply) => {
       const rec = load(req.params.id);
-      playbackGround(req.user!, req.scope!, rec);
+      playbackGround(userOf(req), scopeOfRequest(req), rec);
       const file = await fileOf(rec);
       const dest = join(deps.config.dataDir, 'cache', 'thumbnails', `${rec.id}-${rec.sha256.slice(0, 16)}.jpg`);
       await deps.media.thumbnail(file.path, dest, { name: rec.name, durationMs: rec.durationMs });

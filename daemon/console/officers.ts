@@ -9,6 +9,7 @@ import { ServiceError } from './services/errors.js';
 import { LedgerView } from './services/ledger-view.js';
 import { OfficerRegistry } from './services/officers.js';
 import { findingView } from './views.js';
+import { userOf } from './guard.js';
 
 const OfficerBody = Type.Object(
   { officerNo: OfficerNo, name: Type.String({ minLength: 1, maxLength: 64 }), unitNo: Type.String({ minLength: 1, maxLength: 32 }), unitName: Type.String({ minLength: 1, maxLength: 64 }) },
@@ -45,7 +46,7 @@ export const officersPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (
     async (req) => {
       const officer = deps.ledger.officers.get(req.params.officerNo);
       if (!officer) throw new ServiceError('not_found', `no officer ${req.params.officerNo}`);
-      const mayReadFindings = scopeOf(req.user!.role, 'findings.read') === 'all';
+      const mayReadFindings = scopeOf(userOf(req).role, 'findings.read') === 'all';
       return {
         officer,
         checkouts: view.forOfficer(officer.officerNo),
@@ -58,7 +59,7 @@ export const officersPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (
     '/api/officers',
     { config: { action: 'registry.edit' }, schema: { body: OfficerBody, response: { 200: OfficerSchema, 201: OfficerSchema, '4xx': ErrorBody } } },
     async (req, reply) => {
-      const { officer, created } = registry.save(req.body, req.user!.username);
+      const { officer, created } = registry.save(req.body, userOf(req).username);
       return reply.code(created ? 201 : 200).send(officer);
     },
   );
@@ -72,6 +73,6 @@ export const officersPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (
       },
       schema: { body: Type.String({ minLength: 1 }), response: { 200: Type.Object({ created: Type.Integer(), updated: Type.Integer() }), '4xx': ErrorBody } },
     },
-    async (req) => registry.importCsv(req.body, req.user!.username),
+    async (req) => registry.importCsv(req.body, userOf(req).username),
   );
 };

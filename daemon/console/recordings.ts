@@ -8,6 +8,7 @@ import { IdParam, OfficerNo, RecordingSchema } from './schemas.js';
 import { ServiceError } from './services/errors.js';
 import { canSee } from './services/playback.js';
 import { recordingView } from './views.js';
+import { userOf, scopeOfRequest } from './guard.js';
 
 const RecordingsQuery = Type.Object(
   {
@@ -33,9 +34,9 @@ export const recordingsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async
     { config: { action: 'recordings.search' }, schema: { querystring: RecordingsQuery, response: { 200: ListOf(RecordingSchema), '4xx': ErrorBody } } },
     async (req) => {
       const q = req.query;
-      const user = req.user!;
+      const user = userOf(req);
       let officerNo = q.officer;
-      if (req.scope === 'own') {
+      if (scopeOfRequest(req) === 'own') {
         if (officerNo !== undefined && officerNo !== user.username) throw new ServiceError('forbidden', 'officers search only their own recordings');
         officerNo = user.username;
       }
@@ -64,7 +65,7 @@ export const recordingsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async
     async (req) => {
       const rec = ledger.recordings.get(req.params.id);
       if (!rec || rec.purgedAtMs !== null) throw new ServiceError('not_found', `no recording ${req.params.id}`);
-      if (!canSee(req.user!, req.scope!, rec)) throw new ServiceError('forbidden', 'officers see only their own recordings');
+      if (!canSee(userOf(req), scopeOfRequest(req), rec)) throw new ServiceError('forbidden', 'officers see only their own recordings');
       return recordingView(rec, ledger.holds.isHeld(rec.id));
     },
   );

@@ -8,6 +8,7 @@ import type { ConsoleDeps } from './deps.js';
 import { ApiError, ErrorBody } from './errors.js';
 import { ListOf, ListQuery, decodeCursor, page } from './pagination.js';
 import { NStr, NInt } from './schemas.js';
+import { userOf } from './guard.js';
 
 const STATUS: Record<RetentionErrorCode, number> = { invalid: 400, not_found: 404, conflict: 409, archive_failed: 500 };
 
@@ -138,7 +139,7 @@ export const retentionPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async 
   app.post<{ Body: Static<typeof PurgeBody> }>(
     '/api/retention/purge',
     { config: { action: 'retention.decide' }, schema: { body: PurgeBody, response: { 200: PurgeAnswer, '4xx': ErrorBody } } },
-    async (req) => answering(req.log, () => service.purge(req.body.ids, req.body.reason, req.user!.username)),
+    async (req) => answering(req.log, () => service.purge(req.body.ids, req.body.reason, userOf(req).username)),
   );
 
   app.post<{ Body: Static<typeof KeepBody> }>(
@@ -147,7 +148,7 @@ export const retentionPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async 
     async (req) => {
       const untilMs = parseQueryTime(req.body.until, deps.config.timezone);
       if (untilMs === null) throw new ApiError(400, 'body.until: not an ISO 8601 date or time', { field: 'until' });
-      return answering(req.log, () => service.keep(req.body.ids, req.body.reason, untilMs, req.user!.username));
+      return answering(req.log, () => service.keep(req.body.ids, req.body.reason, untilMs, userOf(req).username));
     },
   );
 };

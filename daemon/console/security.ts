@@ -16,9 +16,10 @@ export function securityHeaders(tls: boolean): Record<string, string> {
 
 export function installSecurityHeaders(app: FastifyInstance, tls: boolean): void {
   const headers = securityHeaders(tls);
-  app.addHook('onSend', async (req, reply, payload) => {
+  app.addHook('onSend', async (_req, reply, payload) => {
     for (const [k, v] of Object.entries(headers)) if (!reply.hasHeader(k)) reply.header(k, v);
-    if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    // Answers are not cached unless their route says otherwise (the UI's files revalidate by ETag).
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
 }

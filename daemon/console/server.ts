@@ -18,7 +18,7 @@ import type { ConsoleDeps } from './deps.js';
 import { devicesPlugin } from './devices.js';
 import { formatSchemaError, installErrorHandler } from './errors.js';
 import { findingsPlugin } from './findings.js';
-import { installGuard } from './guard.js';
+import { guardedApi } from './guard.js';
 import { healthPlugin } from './health.js';
 import { holdsPlugin } from './holds.js';
 import { ledgerPlugin } from './ledger.js';
@@ -55,7 +55,6 @@ export async function buildConsole(deps: ConsoleDeps, opts: { https?: { cert: Bu
   await app.register(cookie);
   installErrorHandler(app);
   installSecurityHeaders(app, deps.config.console.tls !== undefined);
-  installGuard(app, deps);
 
   const activities = new ActivityService({
     ledger: deps.ledger,
@@ -87,23 +86,25 @@ export async function buildConsole(deps: ConsoleDeps, opts: { https?: { cert: Bu
   });
 
   const o = { deps };
-  await app.register(healthPlugin, o);
-  await app.register(authPlugin, o);
-  await app.register(slotsPlugin, o);
-  await app.register(devicesPlugin, o);
-  await app.register(officersPlugin, o);
-  await app.register(ledgerPlugin, o);
-  await app.register(sessionsPlugin, o);
-  await app.register(recordingsPlugin, o);
-  await app.register(mediaPlugin, o);
-  await app.register(manifestsPlugin, o);
-  await app.register(findingsPlugin, o);
-  await app.register(activitiesPlugin, { deps, activities });
-  await app.register(retentionPlugin, o);
-  await app.register(holdsPlugin, o);
-  await app.register(archivesPlugin, o);
-  await app.register(auditPlugin, o);
-  await app.register(usersPlugin, o);
+  await guardedApi(app, deps, async (api) => {
+    await api.register(healthPlugin, o);
+    await api.register(authPlugin, o);
+    await api.register(slotsPlugin, o);
+    await api.register(devicesPlugin, o);
+    await api.register(officersPlugin, o);
+    await api.register(ledgerPlugin, o);
+    await api.register(sessionsPlugin, o);
+    await api.register(recordingsPlugin, o);
+    await api.register(mediaPlugin, o);
+    await api.register(manifestsPlugin, o);
+    await api.register(findingsPlugin, o);
+    await api.register(activitiesPlugin, { deps, activities });
+    await api.register(retentionPlugin, o);
+    await api.register(holdsPlugin, o);
+    await api.register(archivesPlugin, o);
+    await api.register(auditPlugin, o);
+    await api.register(usersPlugin, o);
+  });
   await app.register(uiPlugin);
   return app;
 }

@@ -5,6 +5,7 @@ import type { ConsoleDeps } from './deps.js';
 import { ErrorBody } from './errors.js';
 import { SlotSchema } from './schemas.js';
 import { securityHeaders } from './security.js';
+import { userOf } from './guard.js';
 
 /**
  * Live dock status: `GET /api/slots` and the push `GET /api/slots/stream` (Server-Sent Events): first
@@ -23,7 +24,7 @@ export const slotsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
   }));
 
   app.get('/api/slots/stream', { config: { action: 'status' }, schema: { response: { '4xx': ErrorBody } } }, async (req, reply) => {
-    const user = req.user!;
+    const user = userOf(req);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
