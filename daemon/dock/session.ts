@@ -611,6 +611,9 @@ export function toManifestEntry(r: Recording): ManifestFileEntry {
     durationMs: r.durationMs,
     flags: r.flags,
     sessionId: r.sessionId,
+    officerNo: r.officerNo,
+    offloadedAt: r.offloadedAt,
+    retainUntil: r.retainUntil,
   };
 }
 

@@ -18,6 +18,13 @@ export interface ManifestFileEntry {
   durationMs: number;
   flags: string[];
   sessionId: string;
+  /**
+   * The recording's officer, offload time and retention date as the ledger stored them, signed so that `bwc-dock
+   * verify` can hold the ledger to them (absent in manifests signed before these were added).
+   */
+  officerNo?: string | null;
+  offloadedAt?: string;
+  retainUntil?: string;
 }
 
 /** A tombstone as a purge manifest lists it: the ledger's record without its own bookkeeping. */
@@ -49,6 +56,8 @@ export interface PurgeManifest extends ManifestBase {
 export interface KeyRotationManifest extends ManifestBase {
   kind: 'key_rotation';
   newPublicKeyPem: string;
+  /** The key this rotation retires (the one that signs it), so a verifier knows where the chain's keys start. */
+  previousPublicKeyPem?: string;
 }
 
 export type Manifest = DockingManifest | PurgeManifest | KeyRotationManifest;

@@ -67,19 +67,77 @@ export class AuditLog {
     return rows.map(toEntry);
   }
 
-  /** Recompute the chain; report the first entry that does not match. */
-  verify(): { ok: boolean; entries: number; head: string; brokenAt?: number; problem?: string } {
+  /**
+   * Recompute the chain; report the first entry that does not match. With `anchors` (the `auditHead` of every
+   * signed manifest, in the manifests' chain order) also check the trail against them: each anchor must be the
+   * hash of an entry of the recomputed chain (or the genesis hash, for a manifest signed before any entry), at or
+   * after the previous anchor's entry. A trail rewritten consistently (every hash recomputed) passes the first
+   * check but not this one: the anchors were signed, the database rows were not. Entries after the last anchor
+   * are not yet anchored (the next signed manifest anchors them).
+   */
+  verify(anchors?: readonly AuditAnchor[]): AuditVerifyResult {
     let prev = AUDIT_GENESIS;
+    let storedPrev = AUDIT_GENESIS;
     let n = 0;
+    let broken: { brokenAt: number; problem: string } | null = null;
+    // Position of each recomputed hash in the chain (genesis = 0, entry k = k).
+    const position = new Map<string, number>([[AUDIT_GENESIS, 0]]);
+    const ids: number[] = [0];
     for (const r of this.db.prepare('SELECT * FROM audit ORDER BY id').iterate() as IterableIterator<Row>) {
       n++;
-      if (r.prev_hash !== prev) return { ok: false, entries: n, head: prev, brokenAt: r.id, problem: 'prev_hash does not match the previous entry' };
+      if (!broken && r.prev_hash !== storedPrev) broken = { brokenAt: r.id, problem: 'prev_hash does not match the previous entry' };
       const h = entryHash(prev, r.at_ms, r.actor, r.action, r.subject, r.detail);
-      if (h !== r.hash) return { ok: false, entries: n, head: prev, brokenAt: r.id, problem: 'entry altered: hash does not match its contents' };
-      prev = r.hash;
+      if (!broken && h !== r.hash) broken = { brokenAt: r.id, problem: 'entry altered: hash does not match its contents' };
+      if (!position.has(h)) position.set(h, n);
+      ids.push(r.id);
+      prev = h;
+      storedPrev = r.hash;
     }
-    return { ok: true, entries: n, head: prev };
+    const result: AuditVerifyResult = broken ? { ok: false, entries: n, head: prev, ...broken } : { ok: true, entries: n, head: prev };
+    if (!anchors) return result;
+    const problems: string[] = [];
+    let at = 0;
+    let anchored = 0;
+    for (const a of anchors) {
+      const pos = position.get(a.auditHead);
+      if (pos === undefined) {
+        problems.push(`manifest ${a.sessionId}: its auditHead ${a.auditHead.slice(0, 16)}… is no entry of the audit trail (the trail was rewritten or truncated before ${a.sessionId} was signed)`);
+      } else if (pos < at) {
+        problems.push(`manifest ${a.sessionId}: its auditHead is entry ${ids[pos]}, before the previous manifest's anchor (entry ${ids[at]}): the trail was reordered`);
+      } else {
+        at = pos;
+        anchored = pos;
+      }
+    }
+    result.anchors = anchors.length;
+    result.anchoredEntries = anchored;
+    result.anchorProblems = problems;
+    if (problems.length) {
+      result.ok = false;
+      result.problem ??= problems[0];
+    }
+    return result;
   }
+}
+
+/** A signed manifest's `auditHead`: the audit trail's head hash when it was signed. */
+export interface AuditAnchor {
+  sessionId: string;
+  auditHead: string;
+}
+
+export interface AuditVerifyResult {
+  ok: boolean;
+  entries: number;
+  /** The recomputed head hash. */
+  head: string;
+  brokenAt?: number;
+  problem?: string;
+  /** With anchors: how many signed manifests were checked, and how many entries (from the first) they anchor. */
+  anchors?: number;
+  anchoredEntries?: number;
+  /** With anchors: each manifest whose anchor is missing from the trail or out of order, by name. */
+  anchorProblems?: string[];
 }
 
 function toEntry(r: Row): AuditEntry {
