@@ -3,19 +3,32 @@
  * bwc-dock: the dock's one executable. Exit codes: 0 ok, 1 failure found or runtime error, 2 bad usage
  * or bad config (the message names the key).
  */
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, parseConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
 
 const USAGE = `usage:
   bwc-dock start --config FILE            run the daemon in the foreground
   bwc-dock demo [--port N]                temporary data dir, simulated recorders, console on 127.0.0.1:8080
   bwc-dock simulate --config FILE [--count N]   simulated recorders for a daemon with that config
-  bwc-dock verify --data DIR              check every manifest signature, the chain, every stored file
+  bwc-dock verify --data DIR [--pubkey FILE | --fingerprint HEX] [--config FILE]
+                                          check every manifest signature (against the pinned key, following
+                                          key rotations), the chain, every stored file, the ledger and the
+                                          audit trail against the manifests, derived copies of purged files
+  bwc-dock key rotate --config FILE       a new dock key, announced by a key_rotation manifest signed by the old one
   bwc-dock user add --config FILE --username U --role ROLE   (password on stdin)
 `;
 
 class UsageError extends Error {}
+
+/** Where the commands write (a test passes its own). */
+export interface CliIo {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+}
+let io: CliIo = process;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -36,14 +49,53 @@ async function cmdStart(argv: string[]): Promise<number> {
 }
 
 async function cmdVerify(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { data: { type: 'string' } } });
-  if (!values.data) throw new UsageError('verify needs --data DIR');
-  const { verifyDataDir } = await import('./ingest/verify.js');
-  const { unsignedInLedger } = await import('./run.js');
-  const report = await verifyDataDir(values.data, { unsignedOk: unsignedInLedger(values.data) });
-  for (const f of report.findings) process.stdout.write(`${f.level === 'error' ? 'FAIL' : 'note'}  ${f.what}\n`);
-  process.stdout.write(`${report.ok ? 'OK' : 'NOT INTACT'}: ${report.manifests} manifests, ${report.files} files verified, ${report.purged} purged with tombstones, ${report.findings.filter((f) => f.level === 'error').length} problems\n`);
+  const { values } = parseArgs({ args: argv, options: { data: { type: 'string' }, pubkey: { type: 'string' }, fingerprint: { type: 'string' }, config: { type: 'string' } } });
+  if (values.pubkey !== undefined && values.fingerprint !== undefined) throw new UsageError('verify: pass --pubkey or --fingerprint, not both');
+  // The config, when given, names the data dir and the retention rule (months, timezone) for manifests that do not
+  // sign their retention dates; without it the contract's defaults apply (10 months, the system's zone).
+  const config = values.config !== undefined ? loadConfig(values.config) : null;
+  const dataDir = values.data ?? config?.dataDir;
+  if (!dataDir) throw new UsageError('verify needs --data DIR (or --config FILE)');
+  const { verifyDataDir, normaliseFingerprint } = await import('./ingest/verify.js');
+  let pin: import('./ingest/verify.js').KeyPin | undefined;
+  if (values.pubkey !== undefined) {
+    let pem: string;
+    try {
+      pem = readFileSync(values.pubkey, 'utf8');
+      createPublicKey(pem);
+    } catch (e) {
+      throw new UsageError(`--pubkey ${values.pubkey}: not a readable public key (${(e as Error).message})`);
+    }
+    pin = { pem };
+  } else if (values.fingerprint !== undefined) {
+    if (!/^[0-9a-f]{64}$/.test(normaliseFingerprint(values.fingerprint))) throw new UsageError('--fingerprint: 64 hex digits (SHA-256), colons allowed');
+    pin = { fingerprint: values.fingerprint };
+  }
+  const defaults = config ?? parseConfig({}, process.env);
+  const { unsignedInLedger, ledgerFileOf } = await import('./run.js');
+  const report = await verifyDataDir(dataDir, {
+    unsignedOk: unsignedInLedger(dataDir),
+    ledgerFile: ledgerFileOf(dataDir),
+    retention: { months: defaults.retention.months, timezone: defaults.timezone },
+    ...(pin ? { pin } : {}),
+  });
+  for (const f of report.findings) io.stdout.write(`${f.level === 'error' ? 'FAIL' : 'note'}  ${f.what}\n`);
+  io.stdout.write(
+    `${report.ok ? 'OK' : 'NOT INTACT'}: ${report.manifests} manifests${pin ? ' (pinned key)' : ''}, ${report.files} files verified, ${report.purged} purged with tombstones, ` +
+      `${report.ledgerRows} ledger rows held to their manifests, ${report.auditAnchored} audit entries anchored, ${report.findings.filter((f) => f.level === 'error').length} problems\n`,
+  );
   return report.ok ? 0 : 1;
+}
+
+async function cmdKey(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'rotate') throw new UsageError('key: only "key rotate" exists');
+  const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } } });
+  const config = configOf(values);
+  const { rotateDockKey } = await import('./run.js');
+  const r = await rotateDockKey(config);
+  io.stdout.write(`dock key rotated: ${r.oldFingerprint} -> ${r.newFingerprint} (announced by manifest ${r.sessionId}, signed by the old key)\n`);
+  return 0;
 }
 
 async function cmdUser(argv: string[]): Promise<number> {
@@ -59,7 +111,7 @@ async function cmdUser(argv: string[]): Promise<number> {
   try {
     await ledger.users.add(values.username, values.role, password, Date.now());
     ledger.tx(() => ledger.audit.append(Date.now(), 'cli', 'user.added', values.username!, { role: values.role }));
-    process.stdout.write(`user ${values.username} (${values.role}) added\n`);
+    io.stdout.write(`user ${values.username} (${values.role}) added\n`);
     return 0;
   } catch (e) {
     if (e instanceof UserError) throw new UsageError(`${e.field}: ${e.message}`);
@@ -86,7 +138,8 @@ async function cmdDemo(argv: string[]): Promise<number> {
   return runDemo({ port, dataDir: values['data-dir'] });
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], out: CliIo = process): Promise<number> {
+  io = out;
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
@@ -96,6 +149,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdVerify(rest);
       case 'user':
         return await cmdUser(rest);
+      case 'key':
+        return await cmdKey(rest);
       case 'simulate':
         return await cmdSimulate(rest);
       case 'demo':
@@ -104,21 +159,23 @@ export async function main(argv: string[]): Promise<number> {
       case '-h':
       case '--help':
       case 'help':
-        process.stdout.write(USAGE);
+        io.stdout.write(USAGE);
         return cmd === undefined ? 2 : 0;
       default:
         throw new UsageError(`unknown command "${cmd}"`);
     }
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`bwc-dock: ${e.message}\n`);
+    // A key file that is unsafe (mode, owner) or a data dir another bwc-dock holds is a setup fault like a bad
+    // config: exit 2 with the message, so systemd (RestartPreventExitStatus=2) does not loop on it.
+    if (e instanceof ConfigError || (e as Error).name === 'KeyFileError' || (e as Error).name === 'DataDirBusyError') {
+      io.stderr.write(`bwc-dock: ${(e as Error).message}\n`);
       return 2;
     }
     if (e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith?.('ERR_PARSE_ARGS')) {
-      process.stderr.write(`bwc-dock: ${(e as Error).message}\n${USAGE}`);
+      io.stderr.write(`bwc-dock: ${(e as Error).message}\n${USAGE}`);
       return 2;
     }
-    process.stderr.write(`bwc-dock: ${(e as Error).stack ?? e}\n`);
+    io.stderr.write(`bwc-dock: ${(e as Error).stack ?? e}\n`);
     return 1;
   }
 }

@@ -1,13 +1,54 @@
-import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Config } from './config.js';
-import type { Logger } from './log.js';
-import { startDaemon } from './main.js';
+import { ManifestChain } from './ingest/chain.js';
+import { KeyFileError, assertPrivateKeySafe, finishKeyRotation, generateDockKey, keyPaths, loadOrCreateDockKey, stageNextKey } from './ingest/keys.js';
+import { recover } from './ingest/recovery.js';
+import { realStorage, type StorageOps } from './ingest/storage.js';
+import { createLogger, type Logger } from './log.js';
+import { openLedgerFor, startDaemon } from './main.js';
+import { toIsoInZone } from './policy/time-format.js';
+
+/** The ledger file of a data dir (as openLedgerFor opens it). */
+export const ledgerFileOf = (dataDir: string) => join(dataDir, 'ledger.sqlite');
+
+/** Another bwc-dock process (the daemon, a key rotation) holds the data dir. */
+export class DataDirBusyError extends Error {
+  override name = 'DataDirBusyError';
+}
+
+/**
+ * Hold `<dataDir>/daemon.lock` for as long as this process runs (or until `release`): an SQLite file kept in
+ * exclusive locking mode, so the lock is the kernel's (fcntl) and goes with the process, whatever way it ends: no
+ * stale pid file after a crash. The daemon (`start`) and `key rotate` take it; `verify` and `user add` do not need it.
+ */
+export function lockDataDir(dataDir: string, what: string): { release(): void } {
+  mkdirSync(dataDir, { recursive: true, mode: 0o750 });
+  const file = join(dataDir, 'daemon.lock');
+  const db = new Database(file);
+  try {
+    db.pragma('busy_timeout = 0');
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+    db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER, what TEXT, since TEXT)');
+    db.prepare('DELETE FROM holder').run();
+    db.prepare('INSERT INTO holder VALUES (?, ?, ?)').run(process.pid, what, new Date().toISOString());
+    db.exec('COMMIT');
+  } catch (e) {
+    db.close();
+    if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY') || (e as { code?: string }).code?.startsWith('SQLITE_LOCKED')) {
+      throw new DataDirBusyError(`${dataDir} is in use by another bwc-dock process (the daemon?): stop it first (systemctl stop bwc-dock)`);
+    }
+    throw e;
+  }
+  return { release: () => db.close() };
+}
 
 /** Stored files the ledger knows as awaiting their manifest (for `verify`); empty without a ledger. */
 export function unsignedInLedger(dataDir: string): Set<string> {
-  const file = join(dataDir, 'ledger.sqlite');
+  const file = ledgerFileOf(dataDir);
   if (!existsSync(file)) return new Set();
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
@@ -26,6 +67,11 @@ export async function runDaemon(config: Config, log: Logger): Promise<number> {
     log.fatal({ err }, 'uncaught exception: exiting for a clean restart');
     process.exit(1);
   });
+  // One daemon per data dir, and no key rotation under it; a private key others could read or swap is refused
+  // before anything is opened (exit 2: an installation fault, like a bad config).
+  const lock = lockDataDir(config.dataDir, 'daemon');
+  const { priv } = keyPaths(config.dataDir);
+  if (existsSync(priv)) assertPrivateKeySafe(priv);
   const daemon = await startDaemon(config, log);
   const { startConsole } = await import('./console/server.js');
   const console_ = await startConsole({ daemon, config, log: log.child({ component: 'console' }) });
@@ -45,5 +91,56 @@ export async function runDaemon(config: Config, log: Logger): Promise<number> {
   clearInterval(watchdog);
   await console_.close();
   await daemon.stop();
+  lock.release();
   return 0;
+}
+
+/**
+ * `bwc-dock key rotate`: a new dock key, announced by a `key_rotation` manifest in the same chain, signed by the old
+ * key. Refused while the daemon runs (it holds the data dir's lock). The order, so that a stop at any point leaves a
+ * dock that signs with the right key:
+ * 1. start-up recovery, so the rotation extends the chain's real head;
+ * 2. the new pair is written as `keys/dock.key.new` and `keys/dock.pub.pem.new` (durably); the old key stays the key;
+ * 3. the `key_rotation` manifest (new public key, old public key, signed by the old key) is written durably and
+ *    recorded in the ledger with its audit entry;
+ * 4. `dock.key.new` is renamed over `dock.key`, `dock.pub.pem.new` over `dock.pub.pem`, and keys/ is fsynced: the
+ *    old private key is gone.
+ * Cut off before 3 is durable, the next start removes the staged key (the old one stays); after, it finishes 4.
+ */
+export async function rotateDockKey(config: Config, opts: { ops?: StorageOps; log?: Logger; now?: () => number } = {}): Promise<{ oldFingerprint: string; newFingerprint: string; sessionId: string }> {
+  const ops = opts.ops ?? realStorage;
+  const now = opts.now ?? Date.now;
+  const log = opts.log ?? createLogger({ level: 'warn' });
+  const lock = lockDataDir(config.dataDir, 'key rotate');
+  try {
+    const { priv } = keyPaths(config.dataDir);
+    if (!existsSync(priv)) throw new KeyFileError(`${priv} does not exist: start the dock once (it makes its key) before rotating`);
+    const ledger = openLedgerFor(config);
+    try {
+      const { key: old } = await loadOrCreateDockKey(ops, config.dataDir);
+      await recover({ dataDir: config.dataDir, ledger, ops, key: old, log, now });
+      const next = generateDockKey();
+      await stageNextKey(ops, config.dataDir, next);
+      const at = now();
+      const sessionId = `key-rotation-${new Date(at).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomUUID().slice(0, 8)}`;
+      const chain = new ManifestChain(config.dataDir, ledger, ops, old);
+      try {
+        await chain.append(
+          { kind: 'key_rotation', dockId: config.dockId, sessionId, createdAt: toIsoInZone(at, config.timezone), newPublicKeyPem: next.publicPem, previousPublicKeyPem: old.publicPem },
+          'cli',
+          () => ledger.audit.append(at, 'cli', 'key.rotated', next.fingerprint, { from: old.fingerprint, to: next.fingerprint, manifest: sessionId, publicKeyPem: next.publicPem }),
+        );
+      } catch (e) {
+        const p = keyPaths(config.dataDir);
+        for (const f of [p.newPriv, p.newPub]) await ops.unlink(f).catch(() => undefined);
+        throw e;
+      }
+      await finishKeyRotation(ops, config.dataDir);
+      return { oldFingerprint: old.fingerprint, newFingerprint: next.fingerprint, sessionId };
+    } finally {
+      ledger.close();
+    }
+  } finally {
+    lock.release();
+  }
 }

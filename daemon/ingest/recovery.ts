@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Ledger } from '../ledger/index.js';
 import type { Logger } from '../log.js';
 import type { DockKey } from './keys.js';
-import { verifySignature } from './keys.js';
+import { isRotationTo, verifySignature } from './keys.js';
 import { manifestPaths, sha256Hex, type Manifest } from './manifest.js';
 import type { PlannedRecording } from './offload.js';
 import type { StorageOps } from './storage.js';
@@ -83,7 +83,8 @@ export async function recover(d: { dataDir: string; ledger: Ledger; ops: Storage
     if (!next) break;
     const p = manifestPaths(d.dataDir, next);
     const bytes = readFileSync(p.json);
-    if (!existsSync(p.sig) || !verifySignature(bytes, readFileSync(p.sig), d.key.publicKey)) {
+    // A key rotation cut off after its manifest was written is signed by the key it retired (the dock's key is already the new one).
+    if (!existsSync(p.sig) || !(verifySignature(bytes, readFileSync(p.sig), d.key.publicKey) || isRotationTo(bytes, readFileSync(p.sig), d.key))) {
       log.error({ manifest: next }, 'unsigned or badly signed manifest on disk: not adopted');
       break;
     }
