@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { BlockList, isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -31,6 +32,19 @@ export const ConfigSchema = Type.Object(
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
         tls: Type.Optional(Type.Object({ cert: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) }, Strict)),
         sessionHours: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 7, default: 12 }),
+        idleMinutes: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 60, default: 30 }),
+        allowedHosts: Type.Array(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:_\\[\\]-]+$' }), { default: [] }),
+        limits: Type.Object(
+          {
+            maxConnections: Type.Integer({ minimum: 4, maximum: 10_000, default: 256 }),
+            connectionTimeoutMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000 }),
+            requestTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
+            streamsPerSession: Type.Integer({ minimum: 1, maximum: 100, default: 4 }),
+            streamsTotal: Type.Integer({ minimum: 1, maximum: 1000, default: 32 }),
+            thumbnailJobs: Type.Integer({ minimum: 1, maximum: 16, default: 2 }),
+          },
+          { ...Strict, default: {} },
+        ),
       },
       { ...Strict, default: {} },
     ),
@@ -152,8 +166,22 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
   return cfg;
 }
 
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+
+/**
+ * Whether the console's listen host is loopback, decided by parsing it as an address: `localhost`, 127.0.0.0/8,
+ * `::1` and IPv4-mapped 127/8. A name (`127.evil.example`) is not an address and so not loopback.
+ */
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+  if (host.toLowerCase() === 'localhost') return true;
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  const family = isIP(bare);
+  if (family === 4) return LOOPBACK.check(bare, 'ipv4');
+  if (family === 6) return LOOPBACK.check(bare, 'ipv6');
+  return false;
 }
 
 export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): Config {

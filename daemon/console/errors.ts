@@ -66,7 +66,10 @@ export function formatSchemaError(errors: FastifySchemaValidationError[], dataVa
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const api = toApiError(err);
-    if (api) return reply.code(api.status).send({ error: api.message, ...api.extra });
+    if (api) {
+      if (api.status === 503) reply.header('retry-after', '2');
+      return reply.code(api.status).send({ error: api.message, ...api.extra });
+    }
     if (err.validation) return reply.code(400).send({ error: err.message });
     const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
     if (status >= 400 && status < 500) return reply.code(status).send({ error: err.message });

@@ -10,6 +10,7 @@ import { ApiError, ErrorBody } from './errors.js';
 import { IdParam } from './schemas.js';
 import { ServiceError } from './services/errors.js';
 import { playbackGround, registerView } from './services/playback.js';
+import { Gate } from './services/gate.js';
 import { parseRange } from './services/range.js';
 import { userOf, scopeOfRequest } from './guard.js';
 
@@ -22,6 +23,8 @@ const RangeHeaders = Type.Object({ range: Type.Optional(Type.String({ maxLength:
  */
 export const mediaPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app, { deps }) => {
   const footage = resolve(deps.config.dataDir, 'footage');
+  // ffmpeg jobs are heavy: a few at once, a short queue, and 503 beyond it.
+  const thumbnails = new Gate(deps.config.console.limits.thumbnailJobs, deps.config.console.limits.thumbnailJobs * 4, 'thumbnails');
 
   const load = (id: number): Recording => {
     const rec = deps.ledger.recordings.get(id);
@@ -69,7 +72,7 @@ export const mediaPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
       playbackGround(userOf(req), scopeOfRequest(req), rec);
       const file = await fileOf(rec);
       const dest = join(deps.config.dataDir, 'cache', 'thumbnails', `${rec.id}-${rec.sha256.slice(0, 16)}.jpg`);
-      await deps.media.thumbnail(file.path, dest, { name: rec.name, durationMs: rec.durationMs });
+      await thumbnails.run(() => deps.media.thumbnail(file.path, dest, { name: rec.name, durationMs: rec.durationMs }));
       return reply.header('content-type', 'image/jpeg').send(createReadStream(dest));
     },
   );

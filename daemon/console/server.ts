@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AjvCompiler, type Options as AjvOptions, type ValidatorFactory } from '@fastify/ajv-compiler';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { RecorderClient } from '../../firmware-protocol/client/client.js';
@@ -20,6 +21,7 @@ import { formatSchemaError, installErrorHandler } from './errors.js';
 import { findingsPlugin } from './findings.js';
 import { guardedApi } from './guard.js';
 import { healthPlugin } from './health.js';
+import { installHostCheck } from './hosts.js';
 import { holdsPlugin } from './holds.js';
 import { ledgerPlugin } from './ledger.js';
 import { manifestsPlugin } from './manifests.js';
@@ -37,21 +39,44 @@ import { usersPlugin } from './users.js';
 /** Slot states in which a recorder's footage may still be arriving. */
 const SETTLED_STATES = new Set(['ready', 'failed', 'interrupted']);
 
+const ajvCompilers = AjvCompiler();
+
+/**
+ * Type coercion only where the input is text by nature: a query string, path parameters and headers are
+ * strings that a schema may read as numbers or lists; a JSON body has its own types, and `"false"` or `0`
+ * there is not a boolean.
+ */
+const coerceOnlyStrings: ValidatorFactory = (externalSchemas, options) => {
+  const opts = (options ?? {}) as { customOptions?: AjvOptions; plugins?: never[] };
+  const custom = opts.customOptions ?? {};
+  const text = ajvCompilers(externalSchemas, { ...opts, customOptions: { ...custom, coerceTypes: 'array' } });
+  const json = ajvCompilers(externalSchemas, { ...opts, customOptions: { ...custom, coerceTypes: false } });
+  return (route) => (route.httpPart === 'body' ? json(route) : text(route));
+};
+
 /** The console as a Fastify instance (not listening): for `inject()` tests and for {@link startConsole}. */
 export async function buildConsole(deps: ConsoleDeps, opts: { https?: { cert: Buffer; key: Buffer } } = {}): Promise<FastifyInstance> {
+  const limits = deps.config.console.limits;
   const app = Fastify({
     loggerInstance: deps.log,
     ...(opts.https ? { https: opts.https } : {}),
     bodyLimit: 1024 * 1024,
     schemaErrorFormatter: formatSchemaError,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, useDefaults: true, allErrors: false } },
+    schemaController: { compilersFactory: { buildValidator: coerceOnlyStrings } },
     return503OnClosing: true,
+    // Slow clients: a request must arrive whole within requestTimeoutMs, an idle connection closes after
+    // connectionTimeoutMs (the live-status stream's heartbeat keeps it busy).
+    connectionTimeout: limits.connectionTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
   }) as unknown as FastifyInstance;
+  app.server.maxConnections = limits.maxConnections;
   const routes: Array<{ method: string; url: string }> = [];
   app.addHook('onRoute', (r) => {
     for (const m of [r.method].flat()) if (m !== 'HEAD' && r.url.startsWith('/api/')) routes.push({ method: m, url: r.url });
   });
   app.decorate('consoleRoutes', routes);
+  installHostCheck(app, deps.config.console);
   await app.register(cookie);
   installErrorHandler(app);
   installSecurityHeaders(app, deps.config.console.tls !== undefined);

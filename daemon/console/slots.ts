@@ -2,18 +2,21 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { SlotView } from '../dock/slots.js';
 import type { ConsoleDeps } from './deps.js';
-import { ErrorBody } from './errors.js';
+import { ApiError, ErrorBody } from './errors.js';
 import { SlotSchema } from './schemas.js';
 import { securityHeaders } from './security.js';
 import { userOf } from './guard.js';
+import { Quota } from './services/gate.js';
 
 /**
  * Live dock status: `GET /api/slots` and the push `GET /api/slots/stream` (Server-Sent Events): first
  * `event: slots` with the whole list, then `event: slot` per change and `event: gone` with `{ port }`;
  * a `: heartbeat` comment keeps proxies from closing it. The stream ends when the login session expires.
+ * Streams are capped per login session and in total (`console.limits.streamsPerSession`, `streamsTotal`): 429 beyond.
  */
 export const slotsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app, { deps }) => {
   const streams = new Set<() => void>();
+  const quota = new Quota(deps.config.console.limits.streamsPerSession, deps.config.console.limits.streamsTotal);
   app.addHook('onClose', async () => {
     for (const end of [...streams]) end();
   });
@@ -25,6 +28,8 @@ export const slotsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
 
   app.get('/api/slots/stream', { config: { action: 'status' }, schema: { response: { '4xx': ErrorBody } } }, async (req, reply) => {
     const user = userOf(req);
+    const release = quota.take(user.sessionKey);
+    if (!release) throw new ApiError(429, 'too many live-status streams open; close another console tab');
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -50,6 +55,7 @@ export const slotsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
       deps.slots.off('change', onChange);
       deps.slots.off('gone', onGone);
       streams.delete(end);
+      release();
       res.end();
     };
     streams.add(end);

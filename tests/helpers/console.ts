@@ -10,6 +10,7 @@ import { CheckoutService, type OpenRecorderLink } from '../../daemon/dock/checko
 import { SlotBoard, type SlotView } from '../../daemon/dock/slots.js';
 import { FfmpegMedia } from '../../daemon/ingest/media.js';
 import { Ledger } from '../../daemon/ledger/index.js';
+import { PasswordHasher } from '../../daemon/ledger/passwords.js';
 import type { Role } from '../../daemon/ledger/users.js';
 import { createLogger } from '../../daemon/log.js';
 import { buildConsole } from '../../daemon/console/server.js';
@@ -56,12 +57,18 @@ export interface Harness {
 
 export const T0 = Date.parse('2026-03-02T08:00:00+08:00');
 
-export async function build(opts: { open?: OpenRecorderLink; loginLimit?: { max: number; windowMs: number }; sessionHours?: number; heartbeatMs?: number; tls?: boolean } = {}): Promise<Harness> {
+/** Tests hash at a low scrypt cost (production's N=2^17 takes about 0.3 s a hash); tests/security asserts production's. */
+export const testHasher = (o: { concurrency?: number; maxQueue?: number; scrypt?: import('../../daemon/ledger/passwords.js').ScryptFn } = {}) =>
+  new PasswordHasher({ cost: { N: 1 << 10, r: 8, p: 1 }, ...o });
+
+export async function build(
+  opts: { open?: OpenRecorderLink; loginLimit?: { max: number; windowMs: number }; sessionHours?: number; idleMinutes?: number; heartbeatMs?: number; tls?: boolean; passwords?: PasswordHasher; consoleConfig?: Record<string, unknown> } = {},
+): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bwc-console-'));
   for (const d of ['footage', 'manifests', 'keys', 'cache', 'tmp']) mkdirSync(join(dataDir, d), { recursive: true });
-  const config = parseConfig({ dataDir, dockId: 'dock-test', timezone: ZONE, console: { sessionHours: opts.sessionHours ?? 12, ...(opts.tls ? { tls: { cert: '/nonexistent/cert.pem', key: '/nonexistent/key.pem' } } : {}) } }, {});
+  const config = parseConfig({ dataDir, dockId: 'dock-test', timezone: ZONE, console: { sessionHours: opts.sessionHours ?? 12, ...(opts.idleMinutes ? { idleMinutes: opts.idleMinutes } : {}), ...(opts.tls ? { tls: { cert: '/nonexistent/cert.pem', key: '/nonexistent/key.pem' } } : {}), ...opts.consoleConfig } }, {});
   const iso = (ms: number) => toIsoInZone(ms, ZONE);
-  const ledger = Ledger.open(join(dataDir, 'ledger.sqlite'), iso);
+  const ledger = Ledger.open(join(dataDir, 'ledger.sqlite'), iso, { passwords: opts.passwords ?? testHasher() });
   for (const [u, role] of Object.entries(USERS)) await ledger.users.add(u, role, PASSWORD, T0);
   const clock: Clock = { t: T0, synced: true };
   const dockClock = { now: () => clock.t, synced: () => clock.synced };
