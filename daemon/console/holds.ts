@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { HOLD_REASONS, type Hold } from '../ledger/holds.js';
 import type { ConsoleDeps } from './deps.js';
 import { ApiError, ErrorBody } from './errors.js';
+import { userOf } from './guard.js';
 import { ListOf, ListQuery, decodeCursor, isInt, page } from './pagination.js';
 import { answering } from './retention.js';
 import { IdParam, NStr } from './schemas.js';
@@ -40,6 +41,10 @@ export const HoldSchema = Type.Object({
   releasedBy: NStr,
   releasedAt: NStr,
   releaseReason: NStr,
+  /** Who confirmed a release that needed a second person (a purge follows it), or null. */
+  releaseConfirmedBy: NStr,
+  /** A release asked for and waiting for a second supervisor or legal reviewer. */
+  releaseRequest: Type.Union([Type.Object({ requestedBy: Type.String(), requestedAt: Type.String(), reason: Type.String() }), Type.Null()]),
 });
 
 export const holdView = (h: Hold) => ({
@@ -54,6 +59,8 @@ export const holdView = (h: Hold) => ({
   releasedBy: h.releasedBy,
   releasedAt: h.releasedAt,
   releaseReason: h.releaseReason,
+  releaseConfirmedBy: h.releaseConfirmedBy,
+  releaseRequest: h.releaseRequest ? { requestedBy: h.releaseRequest.by, requestedAt: h.releaseRequest.at, reason: h.releaseRequest.reason } : null,
 });
 
 /** Long-term preservation holds (004 §16): placed and released by supervisor or legal, with reasons, audited. */
@@ -66,15 +73,34 @@ export const holdsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
     '/api/holds',
     { config: { action: 'holds.manage' }, schema: { body: HoldBody, response: { 201: HoldSchema, '4xx': ErrorBody } } },
     async (req, reply) => {
-      const h = await answering(req.log, () => service.placeHold({ ...req.body, note: req.body.note ?? null }, req.user!.username));
+      const h = await answering(req.log, () => service.placeHold({ ...req.body, note: req.body.note ?? null }, userOf(req).username));
       return reply.code(201).send(holdView(h));
     },
   );
 
+  /**
+   * Release a hold. Releasing one someone else placed, when a purge would follow, answers 202: the hold stays
+   * active with a release request until a second supervisor or legal reviewer confirms it (004 §16).
+   */
   app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof ReleaseBody> }>(
     '/api/holds/:id/release',
+    { config: { action: 'holds.manage' }, schema: { params: IdParam, body: ReleaseBody, response: { 200: HoldSchema, 202: HoldSchema, '4xx': ErrorBody } } },
+    async (req, reply) => {
+      const h = await answering(req.log, () => service.releaseHold(req.params.id, req.body.reason, userOf(req).username));
+      return reply.code(h.releasedAtMs === null ? 202 : 200).send(holdView(h));
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParam> }>(
+    '/api/holds/:id/release/confirm',
+    { config: { action: 'holds.manage' }, schema: { params: IdParam, response: { 200: HoldSchema, '4xx': ErrorBody } } },
+    async (req) => holdView(await answering(req.log, () => service.confirmRelease(req.params.id, userOf(req).username))),
+  );
+
+  app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof ReleaseBody> }>(
+    '/api/holds/:id/release/decline',
     { config: { action: 'holds.manage' }, schema: { params: IdParam, body: ReleaseBody, response: { 200: HoldSchema, '4xx': ErrorBody } } },
-    async (req) => holdView(await answering(req.log, () => service.releaseHold(req.params.id, req.body.reason, req.user!.username))),
+    async (req) => holdView(await answering(req.log, () => service.declineRelease(req.params.id, req.body.reason, userOf(req).username))),
   );
 
   app.get<{ Querystring: Static<typeof HoldsQuery> }>(

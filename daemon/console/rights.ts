@@ -20,7 +20,8 @@ export type Action =
   | 'holds.read' // holds and archive discs, read
   | 'holds.manage' // place or release a hold, make and take archive discs
   | 'audit.read'
-  | 'users.manage';
+  | 'users.manage'
+  | 'users.confirm'; // confirm or refuse a grant of a role that can see footage (made by someone else)
 
 export type Scope = 'all' | 'own' | 'device' | 'request';
 
@@ -44,6 +45,7 @@ export const RIGHTS: Record<Action, Partial<Record<Role, Scope>>> = {
   'holds.manage': { supervisor: 'all', legal: 'all' },
   'audit.read': { supervisor: 'all', legal: 'all', auditor: 'all', admin: 'all' },
   'users.manage': { admin: 'all' },
+  'users.confirm': { supervisor: 'all' },
 };
 
 export function scopeOf(role: Role, action: Action): Scope | null {

@@ -17,10 +17,21 @@ export interface Hold {
   releasedAt: string | null;
   releasedAtMs: number | null;
   releaseReason: string | null;
+  /** When the release needed a second person (a purge would follow): who confirmed the release `releasedBy` asked for. */
+  releaseConfirmedBy: string | null;
+  /** A release asked for and waiting for a second supervisor or legal reviewer, or null. */
+  releaseRequest: ReleaseRequest | null;
+}
+
+export interface ReleaseRequest {
+  by: string;
+  at: string;
+  atMs: number;
+  reason: string;
 }
 
 /** A hold as placed: the release fields come later. */
-export type NewHold = Omit<Hold, 'id' | 'releasedBy' | 'releasedAt' | 'releasedAtMs' | 'releaseReason'>;
+export type NewHold = Omit<Hold, 'id' | 'releasedBy' | 'releasedAt' | 'releasedAtMs' | 'releaseReason' | 'releaseConfirmedBy' | 'releaseRequest'>;
 
 interface Row {
   id: number;
@@ -34,10 +45,17 @@ interface Row {
   released_at: string | null;
   released_at_ms: number | null;
   release_reason: string | null;
+  release_confirmed_by: string | null;
   recording_ids: string | null;
+  rq_by: string | null;
+  rq_at: string | null;
+  rq_at_ms: number | null;
+  rq_reason: string | null;
 }
 
-const SELECT = `SELECT h.*, (SELECT group_concat(recording_id) FROM hold_recordings x WHERE x.hold_id = h.id) AS recording_ids FROM holds h`;
+const SELECT = `SELECT h.*, (SELECT group_concat(recording_id) FROM hold_recordings x WHERE x.hold_id = h.id) AS recording_ids,
+  q.requested_by AS rq_by, q.requested_at AS rq_at, q.requested_at_ms AS rq_at_ms, q.reason AS rq_reason
+  FROM holds h LEFT JOIN hold_release_requests q ON q.hold_id = h.id`;
 
 const toHold = (r: Row): Hold => ({
   id: r.id,
@@ -52,6 +70,8 @@ const toHold = (r: Row): Hold => ({
   releasedAt: r.released_at,
   releasedAtMs: r.released_at_ms,
   releaseReason: r.release_reason,
+  releaseConfirmedBy: r.release_confirmed_by,
+  releaseRequest: r.rq_by !== null ? { by: r.rq_by, at: r.rq_at!, atMs: r.rq_at_ms!, reason: r.rq_reason! } : null,
 });
 
 /** Preservation holds and the recordings they cover. A recording is held while any unreleased hold names it. */
@@ -68,12 +88,45 @@ export class HoldRepo {
     return id;
   }
 
-  /** Release an active hold; false when it was already released (or does not exist). */
-  release(id: number, by: string, reason: string, atMs: number, at: string): boolean {
+  /**
+   * Release an active hold; false when it was already released (or does not exist). `confirmedBy`: the second
+   * person who confirmed a release `by` asked for. Any release request of the hold is settled with it.
+   */
+  release(id: number, by: string, reason: string, atMs: number, at: string, confirmedBy: string | null = null): boolean {
     const info = this.db
-      .prepare('UPDATE holds SET released_by = ?, released_at = ?, released_at_ms = ?, release_reason = ? WHERE id = ? AND released_at_ms IS NULL')
-      .run(by, at, atMs, reason, id);
+      .prepare('UPDATE holds SET released_by = ?, released_at = ?, released_at_ms = ?, release_reason = ?, release_confirmed_by = ? WHERE id = ? AND released_at_ms IS NULL')
+      .run(by, at, atMs, reason, confirmedBy, id);
+    this.db.prepare('DELETE FROM hold_release_requests WHERE hold_id = ?').run(id);
     return info.changes === 1;
+  }
+
+  /** Ask for the release of an active hold (a second person confirms it); replaces an earlier request. */
+  requestRelease(id: number, rq: ReleaseRequest): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO hold_release_requests (hold_id, requested_by, requested_at, requested_at_ms, reason) VALUES (?,?,?,?,?)')
+      .run(id, rq.by, rq.at, rq.atMs, rq.reason);
+  }
+
+  /** Drop a release request (declined); false when there was none. */
+  dropReleaseRequest(id: number): boolean {
+    return this.db.prepare('DELETE FROM hold_release_requests WHERE hold_id = ?').run(id).changes === 1;
+  }
+
+  /** Of `ids`, those under an unreleased hold other than `holdId`. */
+  heldElsewhere(ids: readonly number[], holdId: number): Set<number> {
+    const out = new Set<number>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      if (chunk.length === 0) continue;
+      const rows = this.db
+        .prepare(
+          `SELECT DISTINCT x.recording_id AS id FROM hold_recordings x JOIN holds h ON h.id = x.hold_id
+           WHERE h.released_at_ms IS NULL AND h.id != ? AND x.recording_id IN (${chunk.map(() => '?').join(',')})`,
+        )
+        .all(holdId, ...chunk) as { id: number }[];
+      for (const r of rows) out.add(r.id);
+    }
+    return out;
   }
 
   get(id: number): Hold | null {

@@ -15,6 +15,7 @@ import { RecordingRepo } from './recordings.js';
 import { RetentionRepo } from './retention.js';
 import { SessionRepo } from './sessions.js';
 import { TombstoneRepo } from './tombstones.js';
+import type { PasswordHasher } from './passwords.js';
 import { UserRepo } from './users.js';
 import { WebSessionRepo } from './websessions.js';
 
@@ -44,6 +45,7 @@ export class Ledger {
   constructor(
     readonly db: Db,
     formatTime: (ms: number) => string,
+    opts: { passwords?: PasswordHasher } = {},
   ) {
     this.audit = new AuditLog(db, formatTime);
     this.devices = new DeviceRepo(db);
@@ -54,7 +56,7 @@ export class Ledger {
     this.findings = new FindingRepo(db);
     this.manifests = new ManifestRepo(db);
     this.journal = new JournalRepo(db);
-    this.users = new UserRepo(db);
+    this.users = new UserRepo(db, opts.passwords);
     this.webSessions = new WebSessionRepo(db);
     this.access = new AccessRegisterRepo(db);
     this.activities = new ActivityRepo(db);
@@ -65,8 +67,9 @@ export class Ledger {
     this.archives = new ArchiveRepo(db);
   }
 
-  static open(file: string, formatTime: (ms: number) => string): Ledger {
-    return new Ledger(openLedger(file), formatTime);
+  /** `passwords`: the password hasher (default OWASP's scrypt cost); tests pass a cheaper one. */
+  static open(file: string, formatTime: (ms: number) => string, opts: { passwords?: PasswordHasher } = {}): Ledger {
+    return new Ledger(openLedger(file), formatTime, opts);
   }
 
   /** Run `fn` in one transaction (better-sqlite3 transactions are synchronous). */

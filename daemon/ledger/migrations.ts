@@ -327,4 +327,65 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE device_events ADD COLUMN tz INTEGER;
   `,
+  // 6: accounts (issue 13). A password an administrator reset must be changed at the next login; a grant of a
+  // role that can see footage made in the console waits for a supervisor other than the one who asked
+  // (pending_kind 'account': the account cannot log in yet; 'role': it keeps its old role until then; 'reset':
+  // the reset password works only once confirmed). A login session ends after console.idleMinutes without a
+  // request (last_seen_ms). Releasing a hold someone else placed, when a purge would follow, is first a request
+  // that a second supervisor or legal reviewer confirms (hold_release_requests).
+  `
+  ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE users ADD COLUMN password_changed_at_ms INTEGER;
+  ALTER TABLE users ADD COLUMN pending_kind TEXT CHECK (pending_kind IN ('account','role','reset'));
+  ALTER TABLE users ADD COLUMN pending_role TEXT CHECK (pending_role IN ('admin','equipment_manager','supervisor','legal','auditor','officer'));
+  ALTER TABLE users ADD COLUMN pending_by TEXT;
+  ALTER TABLE users ADD COLUMN pending_at_ms INTEGER;
+  ALTER TABLE web_sessions ADD COLUMN last_seen_ms INTEGER;
+  UPDATE web_sessions SET last_seen_ms = created_at_ms;
+  CREATE INDEX web_sessions_user ON web_sessions(username);
+  CREATE TABLE hold_release_requests (
+    hold_id INTEGER PRIMARY KEY REFERENCES holds(id),
+    requested_by TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    requested_at_ms INTEGER NOT NULL,
+    reason TEXT NOT NULL
+  );
+  ALTER TABLE holds ADD COLUMN release_confirmed_by TEXT;
+  `,
+  // 7: derived copies are footage too (issue 13). The access register also records thumbnails and archive-image
+  // downloads (a CHECK cannot be altered in SQLite: the table is rebuilt with its rows and indexes); which
+  // recordings each archive disc holds is kept as rows (backfilled from the archive.created audit entries), so a
+  // purge finds every disc image that holds a purged file.
+  `
+  CREATE TABLE access_register_v7 (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('view','thumbnail','copy','export','archive')),
+    recording_id INTEGER NOT NULL REFERENCES recordings(id),
+    username TEXT NOT NULL,
+    role TEXT NOT NULL,
+    ground TEXT NOT NULL,
+    request_id INTEGER,
+    playback_key TEXT,
+    at_ms INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    last_at_ms INTEGER NOT NULL,
+    requests INTEGER NOT NULL DEFAULT 1
+  );
+  INSERT INTO access_register_v7 (id, kind, recording_id, username, role, ground, request_id, playback_key, at_ms, at, last_at_ms, requests)
+    SELECT id, kind, recording_id, username, role, ground, request_id, playback_key, at_ms, at, last_at_ms, requests FROM access_register;
+  DROP TABLE access_register;
+  ALTER TABLE access_register_v7 RENAME TO access_register;
+  CREATE INDEX access_register_recording ON access_register(recording_id, at_ms);
+  CREATE INDEX access_register_user ON access_register(username, at_ms);
+  CREATE INDEX access_register_playback ON access_register(playback_key, recording_id, last_at_ms);
+  CREATE TABLE archive_recordings (
+    archive_id TEXT NOT NULL REFERENCES archives(id),
+    recording_id INTEGER NOT NULL REFERENCES recordings(id),
+    PRIMARY KEY (archive_id, recording_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX archive_recordings_recording ON archive_recordings(recording_id);
+  INSERT OR IGNORE INTO archive_recordings (archive_id, recording_id)
+    SELECT a.id, j.value FROM audit t JOIN archives a ON a.id = substr(t.subject, 9), json_each(t.detail, '$.recordingIds') j
+    WHERE t.action = 'archive.created' AND t.subject LIKE 'archive/%';
+  `,
 ];

@@ -9,6 +9,8 @@ export interface WebSession {
   csrfToken: string;
   createdAtMs: number;
   expiresAtMs: number;
+  /** The last request of the session (for the idle time-out); the creation time at first. */
+  lastSeenMs: number;
 }
 
 interface Row {
@@ -18,6 +20,7 @@ interface Row {
   csrf_token: string;
   created_at_ms: number;
   expires_at_ms: number;
+  last_seen_ms: number | null;
 }
 
 const toSession = (r: Row): WebSession => ({
@@ -27,15 +30,21 @@ const toSession = (r: Row): WebSession => ({
   csrfToken: r.csrf_token,
   createdAtMs: r.created_at_ms,
   expiresAtMs: r.expires_at_ms,
+  lastSeenMs: r.last_seen_ms ?? r.created_at_ms,
 });
 
 export class WebSessionRepo {
   constructor(private readonly db: Db) {}
 
-  create(s: WebSession): void {
+  create(s: Omit<WebSession, 'lastSeenMs'>): void {
     this.db
-      .prepare('INSERT INTO web_sessions (token_sha256, username, role, csrf_token, created_at_ms, expires_at_ms) VALUES (?,?,?,?,?,?)')
-      .run(s.tokenSha256, s.username, s.role, s.csrfToken, s.createdAtMs, s.expiresAtMs);
+      .prepare('INSERT INTO web_sessions (token_sha256, username, role, csrf_token, created_at_ms, expires_at_ms, last_seen_ms) VALUES (?,?,?,?,?,?,?)')
+      .run(s.tokenSha256, s.username, s.role, s.csrfToken, s.createdAtMs, s.expiresAtMs, s.createdAtMs);
+  }
+
+  /** Note a request of the session at `nowMs` (the idle time-out counts from the last one). */
+  touch(tokenSha256: string, nowMs: number): void {
+    this.db.prepare('UPDATE web_sessions SET last_seen_ms = ? WHERE token_sha256 = ? AND (last_seen_ms IS NULL OR last_seen_ms < ?)').run(nowMs, tokenSha256, nowMs);
   }
 
   /** The session, unless it has expired at `nowMs`. */
@@ -52,7 +61,9 @@ export class WebSessionRepo {
     return this.db.prepare('DELETE FROM web_sessions WHERE username = ?').run(username).changes;
   }
 
-  purgeExpired(nowMs: number): number {
-    return this.db.prepare('DELETE FROM web_sessions WHERE expires_at_ms <= ?').run(nowMs).changes;
+  /** Drop sessions past their lifetime, and those idle since before `idleSinceMs` when given. */
+  purgeExpired(nowMs: number, idleSinceMs?: number): number {
+    if (idleSinceMs === undefined) return this.db.prepare('DELETE FROM web_sessions WHERE expires_at_ms <= ?').run(nowMs).changes;
+    return this.db.prepare('DELETE FROM web_sessions WHERE expires_at_ms <= ? OR COALESCE(last_seen_ms, created_at_ms) < ?').run(nowMs, idleSinceMs).changes;
   }
 }

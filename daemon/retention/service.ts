@@ -1,7 +1,7 @@
 import type { Hold } from '../ledger/holds.js';
 import type { RetentionDeps } from './deps.js';
 import { RetentionError } from './errors.js';
-import { placeHoldLocked, releaseHoldLocked, type PlaceHold } from './holds.js';
+import { confirmReleaseLocked, declineReleaseLocked, placeHoldLocked, releaseHoldLocked, type PlaceHold } from './holds.js';
 import { keepLocked, type KeepResult } from './keep.js';
 import { finishPendingPurges, purgeLocked, type PurgeResult } from './purge.js';
 import { sweep, type SweepOptions, type SweepResult } from './sweep.js';
@@ -64,5 +64,14 @@ export class RetentionService {
 
   releaseHold(id: number, reason: string, by: string): Promise<Hold> {
     return this.deps.lock.run(() => releaseHoldLocked(this.deps, id, reason, by));
+  }
+
+  /** Confirm a release someone else asked for (a purge would follow it): the second person of 004 §16. */
+  confirmRelease(id: number, by: string): Promise<Hold> {
+    return this.deps.lock.run(() => confirmReleaseLocked(this.deps, id, by));
+  }
+
+  declineRelease(id: number, reason: string, by: string): Promise<Hold> {
+    return this.deps.lock.run(() => declineReleaseLocked(this.deps, id, reason, by));
   }
 }

@@ -62,7 +62,7 @@ describe('login, logout, me', () => {
   });
 
   it('sessions expire after console.sessionHours', async () => {
-    h = await build({ sessionHours: 2 });
+    h = await build({ sessionHours: 2, idleMinutes: 180 });
     const s = await h.login('em1');
     h.clock.t += 2 * 3_600_000 - 1000;
     expect((await h.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: s.cookie } })).statusCode).toBe(200);

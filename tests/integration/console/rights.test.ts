@@ -67,6 +67,13 @@ const CASES: Case[] = [
   { method: 'GET', pattern: '/api/users', url: () => '/api/users', allowed: ['admin'] },
   { method: 'POST', pattern: '/api/users', url: () => '/api/users', allowed: ['admin'], body: { username: 'newuser', role: 'auditor', password: 'long-enough-1' } },
   { method: 'POST', pattern: '/api/users/:username/disabled', url: () => '/api/users/em1/disabled', allowed: ['admin'], body: { disabled: false } },
+  // Refused by the route itself (400, 404, 409), so the table changes nothing.
+  { method: 'POST', pattern: '/api/users/:username/role', url: () => '/api/users/aud1/role', allowed: ['admin'], body: { role: 'auditor' } },
+  { method: 'POST', pattern: '/api/users/:username/reset', url: () => '/api/users/no-such-user/reset', allowed: ['admin'] },
+  { method: 'GET', pattern: '/api/users/pending', url: () => '/api/users/pending', allowed: ['supervisor'] },
+  { method: 'POST', pattern: '/api/users/:username/confirm', url: () => '/api/users/em1/confirm', allowed: ['supervisor'] },
+  { method: 'POST', pattern: '/api/users/:username/reject', url: () => '/api/users/em1/reject', allowed: ['supervisor'] },
+  { method: 'POST', pattern: '/api/me/password', url: () => '/api/me/password', allowed: ALL, body: { current: 'x', new: 'short' } },
 ];
 /** Routes the table leaves to their own tests: open ones, logout (ends the session), the SSE stream (never ends). */
 const ELSEWHERE = ['POST /api/login', 'GET /api/health', 'POST /api/logout', 'GET /api/slots/stream'];

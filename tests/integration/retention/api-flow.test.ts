@@ -39,8 +39,12 @@ describe('retention and holds over the API', () => {
     const refused = await h.req('POST', '/api/retention/purge', { as: 'em1', body: { ids: [a, b], reason: 'no value to keep' } });
     expect(refused.json()).toEqual({ purged: [b], refused: [{ id: a, reason: 'hold' }] });
     expect((await h.req('POST', `/api/holds/${hold.id}/release`, { as: 'sup1', body: {} })).statusCode).toBe(400);
-    const rel = await h.req('POST', `/api/holds/${hold.id}/release`, { as: 'sup1', body: { reason: 'case file destroyed per schedule' } });
-    expect(rel.json()).toMatchObject({ active: false, releasedBy: 'sup1', releaseReason: 'case file destroyed per schedule' });
+    // legal1 placed the hold and the footage is past its retention date: sup1's release waits for a second person (004 §16).
+    const asked = await h.req('POST', `/api/holds/${hold.id}/release`, { as: 'sup1', body: { reason: 'case file destroyed per schedule' } });
+    expect(asked.statusCode).toBe(202);
+    expect(asked.json()).toMatchObject({ active: true, releaseRequest: { requestedBy: 'sup1', reason: 'case file destroyed per schedule' } });
+    const rel = await h.req('POST', `/api/holds/${hold.id}/release/confirm`, { as: 'sup2', body: {} });
+    expect(rel.json()).toMatchObject({ active: false, releasedBy: 'sup1', releaseConfirmedBy: 'sup2', releaseReason: 'case file destroyed per schedule', releaseRequest: null });
     expect((await h.req('POST', `/api/holds/${hold.id}/release`, { as: 'sup1', body: { reason: 'again' } })).statusCode).toBe(409);
     h.base.clock.t += 60_000; // newest tombstone first
     expect((await h.req('POST', '/api/retention/purge', { as: 'sup1', body: { ids: [a], reason: 'reviewed' } })).json()).toEqual({ purged: [a], refused: [] });

@@ -31,6 +31,8 @@ const CASES: Case[] = [
   { method: 'POST', pattern: '/api/retention/keep', url: () => '/api/retention/keep', allowed: DECIDE, body: () => ({ ids: [rec], reason: 'r', until: '2020-01-01' }) },
   { method: 'POST', pattern: '/api/holds', url: () => '/api/holds', allowed: HOLD, body: () => ({ recordingIds: [rec], reason: 'sensitive', caseRef: 'C-R' }) },
   { method: 'POST', pattern: '/api/holds/:id/release', url: () => '/api/holds/999/release', allowed: HOLD, body: () => ({ reason: 'done' }) },
+  { method: 'POST', pattern: '/api/holds/:id/release/confirm', url: () => '/api/holds/999/release/confirm', allowed: HOLD, body: () => ({}) },
+  { method: 'POST', pattern: '/api/holds/:id/release/decline', url: () => '/api/holds/999/release/decline', allowed: HOLD, body: () => ({ reason: 'no' }) },
   { method: 'GET', pattern: '/api/holds', url: () => '/api/holds', allowed: HOLD_READ },
   { method: 'GET', pattern: '/api/holds/:id', url: () => `/api/holds/${holdId}`, allowed: HOLD_READ },
   { method: 'POST', pattern: '/api/holds/:id/archive', url: () => '/api/holds/999/archive', allowed: HOLD, body: () => ({}) },
