@@ -6,3 +6,6 @@ if (existsSync(cli)) chmodSync(cli, 0o755);
 const ui = new URL('../dist/web-ui/', import.meta.url);
 mkdirSync(ui, { recursive: true });
 for (const name of ['index.html', 'app.css', 'favicon.svg']) copyFileSync(new URL(`../web-ui/${name}`, import.meta.url), new URL(name, ui));
+// The common-password list the console checks new passwords against (daemon/ledger/passwords.ts reads it beside itself).
+mkdirSync(new URL('../dist/daemon/ledger/', import.meta.url), { recursive: true });
+copyFileSync(new URL('../daemon/ledger/common-passwords.txt', import.meta.url), new URL('../dist/daemon/ledger/common-passwords.txt', import.meta.url));
