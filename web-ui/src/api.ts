@@ -6,6 +6,8 @@ export interface Me {
   role: Role;
   csrfToken: string;
   expiresAt: string;
+  /** After an administrator's reset (or with a password below today's rules): set a new one before anything else. */
+  mustChangePassword?: boolean;
 }
 
 export class ApiError extends Error {

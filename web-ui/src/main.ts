@@ -4,7 +4,7 @@ import { can, roleLabel } from './labels.js';
 import { renderAudit } from './pages/audit.js';
 import { renderDevice, renderDevices } from './pages/devices.js';
 import { renderFindings } from './pages/findings.js';
-import { renderLogin } from './pages/login.js';
+import { renderLogin, renderPasswordChange } from './pages/login.js';
 import { renderPlayer, renderRecordings } from './pages/recordings.js';
 import { renderStatus } from './pages/status.js';
 
@@ -75,6 +75,11 @@ async function route(): Promise<void> {
   if (!me) {
     document.title = 'Log in · Recorder dock';
     cleanup = await renderLogin({ main, params: [], query: new URLSearchParams(search), me: null as unknown as Me });
+    return;
+  }
+  if (me.mustChangePassword) {
+    document.title = 'Change password · Recorder dock';
+    cleanup = await renderPasswordChange({ main, params: [], query: new URLSearchParams(search), me });
     return;
   }
   const r = ROUTES.find((x) => x.pattern.test(path));
