@@ -11,7 +11,7 @@ afterEach(async () => h?.close());
 
 async function setup(state = 'ready') {
   recorder = new MemoryRecorder(goodStatus());
-  h = await build({ open: () => recorder });
+  h = await build({ open: () => recorder, idleMinutes: 24 * 60 }); // the clock moves hours on within one login
   addOfficers(h);
   dockRecorder(h, 'SN000001', state);
 }

@@ -8,7 +8,7 @@ let mp4: string;
 let rec: number;
 let size: number;
 beforeAll(async () => {
-  h = await build();
+  h = await build({ idleMinutes: 24 * 60 }); // the clock moves hours on within one login
   mp4 = makeMp4();
   addOfficers(h);
   rec = addRecording(h, { seq: 1, officerNo: '100001', file: mp4 });
