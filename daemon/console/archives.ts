@@ -100,7 +100,7 @@ export const archivesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (
     '/api/archives/:id/:n',
     { config: { action: 'holds.manage' }, schema: { params: ImageParam, response: { '4xx': ErrorBody } } },
     async (req, reply) => {
-      const im = await answering(req.log, () => archives.openImage(req.params.id, req.params.n, userOf(req).username));
+      const im = await answering(req.log, () => archives.openImage(req.params.id, req.params.n, userOf(req)));
       return reply
         .header('content-type', 'application/x-iso9660-image')
         .header('content-length', String(im.size))

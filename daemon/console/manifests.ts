@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ConsoleDeps } from './deps.js';
 import { ErrorBody } from './errors.js';
+import { scopeOfRequest, userOf } from './guard.js';
 import { ServiceError } from './services/errors.js';
 
 const SessionParam = Type.Object({ sessionId: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' }) }, { additionalProperties: false });
@@ -19,10 +20,19 @@ export const manifestsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async 
     }
   };
 
+  // A manifest lists recordings: reading it is a recordings search (CONTRACT), an officer's only when every
+  // recording it lists is theirs.
+  const mayRead = (req: FastifyRequest<{ Params: Static<typeof SessionParam> }>): void => {
+    if (scopeOfRequest(req) === 'all') return;
+    const officers = deps.ledger.recordings.officersOfManifest(req.params.sessionId);
+    if (officers.length === 0 || officers.some((o) => o !== userOf(req).username)) throw new ServiceError('forbidden', 'officers read only the manifests of their own recordings');
+  };
+
   app.get<{ Params: Static<typeof SessionParam> }>(
     '/api/manifests/:sessionId',
-    { config: { action: 'registry.read' }, schema: { params: SessionParam, response: { '4xx': ErrorBody } } },
+    { config: { action: 'recordings.search' }, schema: { params: SessionParam, response: { '4xx': ErrorBody } } },
     async (req, reply) => {
+      mayRead(req);
       const body = await read(join(dir, `${req.params.sessionId}.json`), `manifest ${req.params.sessionId}`);
       return reply.header('content-type', 'application/json; charset=utf-8').send(body);
     },
@@ -30,8 +40,9 @@ export const manifestsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async 
 
   app.get<{ Params: Static<typeof SessionParam> }>(
     '/api/manifests/:sessionId/sig',
-    { config: { action: 'registry.read' }, schema: { params: SessionParam, response: { '4xx': ErrorBody } } },
+    { config: { action: 'recordings.search' }, schema: { params: SessionParam, response: { '4xx': ErrorBody } } },
     async (req, reply) => {
+      mayRead(req);
       const body = await read(join(dir, `${req.params.sessionId}.json.sig`), `signature of manifest ${req.params.sessionId}`);
       return reply.header('content-type', 'application/octet-stream').header('content-disposition', `attachment; filename="${req.params.sessionId}.json.sig"`).send(body);
     },

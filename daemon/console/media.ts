@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { mediaTypeOf } from '../ingest/media.js';
+import { mediaTypeOf, thumbnailPath } from '../ingest/media.js';
 import type { Recording } from '../ledger/recordings.js';
 import type { ConsoleDeps } from './deps.js';
 import { ApiError, ErrorBody } from './errors.js';
@@ -19,7 +19,7 @@ const RangeHeaders = Type.Object({ range: Type.Optional(Type.String({ maxLength:
 /**
  * Footage playback with HTTP Range (206; 416 for a range it cannot serve) and thumbnails. Every playback is a
  * view in the access register: the Range requests of one login session on one recording within 30 minutes
- * of each other are one view.
+ * of each other are one view. A thumbnail is registered the same way (kind `thumbnail`).
  */
 export const mediaPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app, { deps }) => {
   const footage = resolve(deps.config.dataDir, 'footage');
@@ -68,11 +68,13 @@ export const mediaPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
     '/api/recordings/:id/thumbnail',
     { config: { action: 'footage.play' }, schema: { params: IdParam, response: { '4xx': ErrorBody } } },
     async (req, reply) => {
+      const user = userOf(req);
       const rec = load(req.params.id);
-      playbackGround(userOf(req), scopeOfRequest(req), rec);
+      const ground = playbackGround(user, scopeOfRequest(req), rec);
       const file = await fileOf(rec);
-      const dest = join(deps.config.dataDir, 'cache', 'thumbnails', `${rec.id}-${rec.sha256.slice(0, 16)}.jpg`);
+      const dest = thumbnailPath(deps.config.dataDir, rec);
       await thumbnails.run(() => deps.media.thumbnail(file.path, dest, { name: rec.name, durationMs: rec.durationMs }));
+      registerView(deps.ledger, user, rec, ground, deps.clock.now(), deps.iso, 'thumbnail');
       return reply.header('content-type', 'image/jpeg').send(createReadStream(dest));
     },
   );

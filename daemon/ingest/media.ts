@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * The only file that runs ffmpeg (STYLE §6): thumbnails of stored recordings, written under the cache, never
@@ -34,6 +34,12 @@ export class MediaError extends Error {
     this.name = 'MediaError';
   }
 }
+
+/** Where thumbnails (derived copies of footage) are cached: outside `footage/`, one file per recording and hash. */
+export const thumbnailsDir = (dataDir: string) => join(dataDir, 'cache', 'thumbnails');
+export const thumbnailPath = (dataDir: string, rec: { id: number; sha256: string }) => join(thumbnailsDir(dataDir), `${rec.id}-${rec.sha256.slice(0, 16)}.jpg`);
+/** Whether a cached file name is a thumbnail of recording `id` (any hash). */
+export const isThumbnailOf = (name: string, id: number) => name.startsWith(`${id}-`) && name.endsWith('.jpg');
 
 /** ffmpeg arguments for a JPEG thumbnail `width` wide: a frame at `seekMs` of a video, or the photo scaled. */
 export function thumbnailArgs(src: string, dest: string, opts: { kind: MediaKind; seekMs: number; width: number }): string[] {

@@ -1,6 +1,7 @@
 import type { Db } from './db.js';
 
-export type AccessKind = 'view' | 'copy' | 'export';
+/** `view` a playback, `thumbnail` a still of it, `copy`/`export` a copy taken, `archive` an archive disc image downloaded. */
+export type AccessKind = 'view' | 'thumbnail' | 'copy' | 'export' | 'archive';
 
 /** One entry of the access register (查阅登记簿): who saw or took which recording, when, on what ground. */
 export interface AccessEntry {
@@ -48,6 +49,8 @@ const toEntry = (r: Row): AccessEntry => ({
 });
 
 export interface NewView {
+  /** `view` (default) or `thumbnail`: the looks that are joined within a window. */
+  kind?: 'view' | 'thumbnail';
   recordingId: number;
   username: string;
   role: string;
@@ -68,19 +71,28 @@ export class AccessRegisterRepo {
    * was at most `windowMs` ago, else opens a new view. Returns the entry and whether it is new.
    */
   recordView(v: NewView): { entry: AccessEntry; created: boolean } {
+    const kind = v.kind ?? 'view';
     const cur = this.db
-      .prepare("SELECT * FROM access_register WHERE kind = 'view' AND playback_key = ? AND recording_id = ? AND last_at_ms >= ? ORDER BY id DESC LIMIT 1")
-      .get(v.playbackKey, v.recordingId, v.atMs - v.windowMs) as Row | undefined;
+      .prepare('SELECT * FROM access_register WHERE kind = ? AND playback_key = ? AND recording_id = ? AND last_at_ms >= ? ORDER BY id DESC LIMIT 1')
+      .get(kind, v.playbackKey, v.recordingId, v.atMs - v.windowMs) as Row | undefined;
     if (cur) {
       this.db.prepare('UPDATE access_register SET last_at_ms = MAX(last_at_ms, ?), requests = requests + 1 WHERE id = ?').run(v.atMs, cur.id);
       return { entry: this.get(cur.id)!, created: false };
     }
     const info = this.db
       .prepare(
-        "INSERT INTO access_register (kind, recording_id, username, role, ground, request_id, playback_key, at_ms, at, last_at_ms) VALUES ('view',?,?,?,?,?,?,?,?,?)",
+        'INSERT INTO access_register (kind, recording_id, username, role, ground, request_id, playback_key, at_ms, at, last_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?)',
       )
-      .run(v.recordingId, v.username, v.role, v.ground, v.requestId ?? null, v.playbackKey, v.atMs, v.at, v.atMs);
+      .run(kind, v.recordingId, v.username, v.role, v.ground, v.requestId ?? null, v.playbackKey, v.atMs, v.at, v.atMs);
     return { entry: this.get(Number(info.lastInsertRowid))!, created: true };
+  }
+
+  /** Register a copy taken (an archive disc image, an export): one entry per recording it holds, never joined. */
+  recordCopy(c: { kind: 'copy' | 'export' | 'archive'; recordingId: number; username: string; role: string; ground: string; requestId?: number | null; atMs: number; at: string }): AccessEntry {
+    const info = this.db
+      .prepare('INSERT INTO access_register (kind, recording_id, username, role, ground, request_id, playback_key, at_ms, at, last_at_ms) VALUES (?,?,?,?,?,?,NULL,?,?,?)')
+      .run(c.kind, c.recordingId, c.username, c.role, c.ground, c.requestId ?? null, c.atMs, c.at, c.atMs);
+    return this.get(Number(info.lastInsertRowid))!;
   }
 
   get(id: number): AccessEntry | null {

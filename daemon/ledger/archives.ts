@@ -50,10 +50,23 @@ const toRecord = (r: Row): ArchiveRecord => ({
 export class ArchiveRepo {
   constructor(private readonly db: Db) {}
 
-  add(a: ArchiveRecord): void {
+  /** An archive and the recordings its images hold. */
+  add(a: ArchiveRecord, recordingIds: readonly number[]): void {
     this.db
       .prepare('INSERT INTO archives (id, hold_id, case_ref, title, created_by, created_at, created_at_ms, files, bytes, images_json) VALUES (?,?,?,?,?,?,?,?,?,?)')
       .run(a.id, a.holdId, a.caseRef, a.title, a.createdBy, a.createdAt, a.createdAtMs, a.files, a.bytes, JSON.stringify(a.images));
+    const held = this.db.prepare('INSERT OR IGNORE INTO archive_recordings (archive_id, recording_id) VALUES (?,?)');
+    for (const id of recordingIds) held.run(a.id, id);
+  }
+
+  /** The recordings an archive's images hold. */
+  recordingIds(archiveId: string): number[] {
+    return (this.db.prepare('SELECT recording_id FROM archive_recordings WHERE archive_id = ? ORDER BY recording_id').all(archiveId) as { recording_id: number }[]).map((r) => r.recording_id);
+  }
+
+  /** The archives whose images hold a recording: derived copies of its footage. */
+  holding(recordingId: number): ArchiveRecord[] {
+    return (this.db.prepare('SELECT a.* FROM archives a JOIN archive_recordings ar ON ar.archive_id = a.id WHERE ar.recording_id = ? ORDER BY a.created_at_ms').all(recordingId) as Row[]).map(toRecord);
   }
 
   get(id: string): ArchiveRecord | null {

@@ -174,6 +174,13 @@ export class RecordingRepo {
     return (this.db.prepare(`${SELECT} WHERE r.serial = ? AND r.manifest_session_id IS NULL ORDER BY r.seq`).all(serial) as Row[]).map(toRecording);
   }
 
+  /** The officers of the recordings a manifest lists (signed in it, or stored in its docking session). */
+  officersOfManifest(sessionId: string): Array<string | null> {
+    return (
+      this.db.prepare('SELECT DISTINCT officer_no FROM recordings WHERE manifest_session_id = ? OR session_id = ?').all(sessionId, sessionId) as { officer_no: string | null }[]
+    ).map((r) => r.officer_no);
+  }
+
   markSigned(ids: number[], sessionId: string): void {
     const st = this.db.prepare('UPDATE recordings SET manifest_session_id = ? WHERE id = ? AND manifest_session_id IS NULL');
     for (const id of ids) st.run(sessionId, id);

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { isThumbnailOf, thumbnailsDir } from '../ingest/media.js';
 import { manifestPaths, type Manifest, type Tombstone } from '../ingest/manifest.js';
 import type { Recording } from '../ledger/recordings.js';
 import type { TombstoneRecord } from '../ledger/tombstones.js';
+import { archiveDir } from './archive/build.js';
 import { stamp, type RetentionDeps } from './deps.js';
 
 /** Why a recording was not purged: held (004 §16), not yet due, already purged, unknown, or its file could not be removed. */
@@ -82,7 +85,7 @@ export async function signTombstones(deps: RetentionDeps, batch: Recording[], re
   });
 }
 
-/** Remove a signed tombstone's file (gone already is fine), fsync its folder, then mark it purged and audit it. */
+/** Remove a signed tombstone's file (gone already is fine), fsync its folder, remove its derived copies, then mark it purged and audit it. */
 async function removeFile(deps: RetentionDeps, t: TombstoneRecord, actor: string, recovered: boolean): Promise<boolean> {
   const full = join(deps.dataDir, t.storedPath);
   try {
@@ -101,6 +104,13 @@ async function removeFile(deps: RetentionDeps, t: TombstoneRecord, actor: string
       return false;
     }
   }
+  let derived: string[];
+  try {
+    derived = await removeDerivedCopies(deps, t.recordingId);
+  } catch (e) {
+    deps.log.error({ storedPath: t.storedPath, err: (e as Error).message }, 'purge: a derived copy (thumbnail, archive image) could not be removed; tombstone stays pending');
+    return false;
+  }
   const at = deps.now();
   deps.ledger.tx(() => {
     deps.ledger.tombstones.complete(t.recordingId, at);
@@ -113,10 +123,44 @@ async function removeFile(deps: RetentionDeps, t: TombstoneRecord, actor: string
       approvedBy: t.approvedBy,
       reason: t.reason,
       manifest: t.manifestSessionId,
+      derivedCopiesRemoved: derived,
       ...(recovered ? { recovered: true } : {}),
     });
   });
   return true;
+}
+
+/**
+ * Every derived copy of a recording's footage on the dock, removed: its cached thumbnails and the archive disc
+ * images that hold it (a disc holding purged footage can no longer be handed out; its record stays). Returns
+ * the paths removed, relative to the data folder; gone already is fine.
+ */
+export async function removeDerivedCopies(deps: Pick<RetentionDeps, 'dataDir' | 'ledger' | 'ops'>, recordingId: number): Promise<string[]> {
+  const removed: string[] = [];
+  const gone = async (path: string): Promise<boolean> => {
+    try {
+      await deps.ops.unlink(path);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
+  };
+  const thumbs = thumbnailsDir(deps.dataDir);
+  const names = existsSync(thumbs) ? await readdir(thumbs) : [];
+  for (const name of names.filter((n) => isThumbnailOf(n, recordingId))) if (await gone(join(thumbs, name))) removed.push(relative(deps.dataDir, join(thumbs, name)));
+  const dirs = new Set<string>(removed.length ? [thumbs] : []);
+  for (const a of deps.ledger.archives.holding(recordingId)) {
+    const dir = archiveDir(deps.dataDir, a.id);
+    for (const im of a.images) {
+      if (await gone(join(dir, im.name))) {
+        removed.push(relative(deps.dataDir, join(dir, im.name)));
+        dirs.add(dir);
+      }
+    }
+  }
+  for (const d of dirs) await deps.ops.fsyncDir(d);
+  return removed;
 }
 
 /**

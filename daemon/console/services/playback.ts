@@ -23,12 +23,22 @@ export function canSee(user: Pick<AuthUser, 'username'>, scope: Scope, rec: Pick
 }
 
 /**
- * Write one playback request to the access register: a new view (with an audit entry, same transaction)
- * unless it continues a view of the same login session within {@link VIEW_WINDOW_MS}.
+ * Write one playback (or thumbnail) request to the access register: a new entry (with an audit entry, same
+ * transaction) unless it continues one of the same kind, login session and recording within {@link VIEW_WINDOW_MS}.
+ * A thumbnail is a still of the footage, so it is a look on the register like a playback.
  */
-export function registerView(ledger: Ledger, user: AuthUser, rec: Recording, ground: string, atMs: number, iso: (ms: number) => string): { accessId: number; created: boolean } {
+export function registerView(
+  ledger: Ledger,
+  user: AuthUser,
+  rec: Recording,
+  ground: string,
+  atMs: number,
+  iso: (ms: number) => string,
+  kind: 'view' | 'thumbnail' = 'view',
+): { accessId: number; created: boolean } {
   return ledger.tx(() => {
     const { entry, created } = ledger.access.recordView({
+      kind,
       recordingId: rec.id,
       username: user.username,
       role: user.role,
@@ -38,7 +48,10 @@ export function registerView(ledger: Ledger, user: AuthUser, rec: Recording, gro
       at: iso(atMs),
       windowMs: VIEW_WINDOW_MS,
     });
-    if (created) ledger.audit.append(atMs, user.username, 'recording.viewed', String(rec.id), { accessId: entry.id, ground, serial: rec.serial, seq: rec.seq, sha256: rec.sha256 });
+    if (created) {
+      const action = kind === 'view' ? 'recording.viewed' : 'recording.thumbnail_viewed';
+      ledger.audit.append(atMs, user.username, action, String(rec.id), { accessId: entry.id, ground, serial: rec.serial, seq: rec.seq, sha256: rec.sha256 });
+    }
     return { accessId: entry.id, created };
   });
 }

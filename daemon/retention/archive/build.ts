@@ -119,7 +119,7 @@ export async function buildArchive(deps: RetentionDeps, iso: IsoTool, req: Archi
       images,
     };
     ledger.tx(() => {
-      ledger.archives.add(record);
+      ledger.archives.add(record, recordings.map((r) => r.id));
       ledger.audit.append(now, by, 'archive.created', `archive/${id}`, {
         holdId: record.holdId,
         caseRef,

@@ -35,15 +35,26 @@ export class ArchiveService {
     return this.deps.ledger.archives.list(q);
   }
 
-  /** The path of image `n` of an archive, after auditing who takes it. */
-  openImage(id: string, n: number, by: string): { path: string; name: string; size: number; sha256: string } {
+  /**
+   * The path of image `n` of an archive, after registering who takes it: a disc image is a copy of every
+   * recording it holds, so each gets an `archive` entry in the access register on the ground of the archive's
+   * hold (or case), with the audit entry in the same transaction.
+   */
+  openImage(id: string, n: number, by: { username: string; role: string }): { path: string; name: string; size: number; sha256: string } {
     const a = this.get(id);
     const im = a.images.find((i) => i.n === n);
     if (!im) throw new RetentionError('not_found', `archive ${id} has no image ${n}`);
     const path = join(archiveDir(this.deps.dataDir, id), im.name);
     if (!existsSync(path)) throw new RetentionError('not_found', `image ${im.name} is no longer on the dock`);
     const now = this.deps.now();
-    this.deps.ledger.tx(() => this.deps.ledger.audit.append(now, by, 'archive.downloaded', `archive/${id}`, { image: im.name, sha256: im.sha256 }));
+    const { ledger } = this.deps;
+    const ground = a.holdId !== null ? `hold/${a.holdId}` : `case/${a.caseRef}`;
+    ledger.tx(() => {
+      const accessIds = ledger.archives
+        .recordingIds(id)
+        .map((recordingId) => ledger.access.recordCopy({ kind: 'archive', recordingId, username: by.username, role: by.role, ground, atMs: now, at: this.deps.iso(now) }).id);
+      ledger.audit.append(now, by.username, 'archive.downloaded', `archive/${id}`, { image: im.name, sha256: im.sha256, ground, accessIds });
+    });
     return { path, name: im.name, size: im.size, sha256: im.sha256 };
   }
 }

@@ -89,9 +89,9 @@ describe('archive discs (004 §16: two identical copies, labelled)', () => {
     const b = await archives.create({ caseRef: hold.caseRef, title: '某厂环境违法案', unit: '舞钢市环境保护局' }, 'legal1');
     expect(a.title).toBe('某厂环境违法案');
     expect(a.images[0]!.sha256).not.toBe(b.images[0]!.sha256); // different archive id on the label
-    expect(archives.openImage(a.id, 2, 'legal1').sha256).toBe(a.images[1]!.sha256);
+    expect(archives.openImage(a.id, 2, { username: 'legal1', role: 'legal' }).sha256).toBe(a.images[1]!.sha256);
     expect(f.ledger.audit.list({ limit: 1, action: 'archive.downloaded' })[0]).toMatchObject({ actor: 'legal1', detail: { image: a.images[1]!.name, sha256: a.images[1]!.sha256 } });
-    expect(() => archives.openImage(a.id, 3, 'legal1')).toThrow(expect.objectContaining({ code: 'not_found' }));
+    expect(() => archives.openImage(a.id, 3, { username: 'legal1', role: 'legal' })).toThrow(expect.objectContaining({ code: 'not_found' }));
   });
 
   it('keeps nothing and says why when the copies differ or a stored file was altered', async () => {
