@@ -14,7 +14,7 @@ import { openLedgerFor } from '../../daemon/main.js';
 import { now, procMemory, waitUntil } from './env.js';
 
 export const BENCH_USER = 'bench';
-export const BENCH_PASSWORD = 'bench-password-1';
+export const BENCH_PASSWORD = 'offload-timing-pass-1'; // a password may not contain the username (bench)
 
 const CLI = fileURLToPath(new URL('../../daemon/cli.js', import.meta.url));
 
