@@ -87,8 +87,12 @@ export const authPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app:
         ledger.tx(() => ledger.audit.append(now, username, 'login.failed', null, { address: req.ip }));
         return reply.code(401).send({ error: 'wrong username or password' });
       }
-      attempt.succeeded();
+      attempt.succeeded(); // the password was right: not a guess
       const { user } = auth;
+      if (auth.awaitingConfirmation) {
+        ledger.tx(() => ledger.audit.append(now, username, 'login.refused', null, { address: req.ip, why: 'awaiting a supervisor\'s confirmation' }));
+        return reply.code(403).send({ error: 'this account (or its reset password) waits for a supervisor to confirm it' });
+      }
       const mustChange = user.mustChangePassword || auth.weak;
       const s = ledger.tx(() => {
         ledger.webSessions.purgeExpired(now, now - idleMs);

@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { MAX_PASSWORD_LENGTH } from '../ledger/passwords.js';
+import { HasherBusyError, MAX_PASSWORD_LENGTH } from '../ledger/passwords.js';
 import { ROLES, UserError, seesFootage, validateNewUser, validateUsername, type Role, type User } from '../ledger/users.js';
 import type { ConsoleDeps } from './deps.js';
-import { ErrorBody } from './errors.js';
+import { ApiError, ErrorBody } from './errors.js';
 import { userOf } from './guard.js';
 import { ListOf, ListQuerySchema, decodeCursor, isStr, type ListQueryT } from './pagination.js';
 import { encodeCursor } from './pagination.js';
@@ -45,6 +45,10 @@ export const usersPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
     mustChangePassword: u.mustChangePassword,
     pending: u.pending ? { kind: u.pending.kind, role: u.pending.role, requestedBy: u.pending.by, requestedAt: deps.iso(u.pending.atMs) } : null,
   });
+  const hashed = (password: string) =>
+    ledger.users.hashPassword(password).catch((e: unknown) => {
+      throw e instanceof HasherBusyError ? new ApiError(503, 'the dock is busy checking passwords; try again in a moment') : e;
+    });
   const existing = (username: string): User => {
     const u = ledger.users.get(username);
     if (!u) throw new ServiceError('not_found', `no user ${username}`);
@@ -70,7 +74,7 @@ export const usersPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
       const { username, role, password } = req.body;
       validateNewUser(username, role, password);
       if (ledger.users.get(username)) throw new UserError('username', `user "${username}" exists`);
-      const hash = await ledger.users.hashPassword(password);
+      const hash = await hashed(password);
       const at = deps.clock.now();
       const u = ledger.tx(() => {
         const added = ledger.users.insertHashed(username, role, hash, at, { pendingBy: by });
@@ -91,9 +95,13 @@ export const usersPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
       if (username === by && req.body.disabled) throw new ServiceError('conflict', 'admins do not disable their own account');
       const at = deps.clock.now();
       ledger.tx(() => {
+        const u = existing(username);
         ledger.users.setDisabled(username, req.body.disabled);
         const ended = req.body.disabled ? ledger.webSessions.deleteForUser(username) : 0;
-        ledger.audit.append(at, by, req.body.disabled ? 'user.disabled' : 'user.enabled', username, req.body.disabled ? { sessionsEnded: ended } : {});
+        // Enabling a disabled account that can see footage grants that footage again: a supervisor confirms it.
+        const regrant = !req.body.disabled && u.disabled && seesFootage(u.pending?.role ?? u.role) && !u.pending;
+        if (regrant) ledger.users.setPending(username, { kind: 'account', role: u.role, by, atMs: at });
+        ledger.audit.append(at, by, req.body.disabled ? 'user.disabled' : 'user.enabled', username, req.body.disabled ? { sessionsEnded: ended } : regrant ? { pending: 'a supervisor must confirm this grant' } : {});
       });
       return view(existing(username));
     },
@@ -139,7 +147,7 @@ export const usersPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
       const { username } = req.params;
       existing(username);
       const password = temporaryPassword();
-      const hash = await ledger.users.hashPassword(password);
+      const hash = await hashed(password);
       const at = deps.clock.now();
       ledger.tx(() => {
         const u = existing(username);

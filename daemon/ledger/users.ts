@@ -88,6 +88,8 @@ export function validatePassword(password: string, username: string): void {
 /** The result of a login check. */
 export interface Authenticated {
   user: User;
+  /** The password is right but the account waits for a supervisor's confirmation (a new account, a reset). */
+  awaitingConfirmation: boolean;
   /** The password is right but its stored hash is cheaper than today's cost: store this one instead. */
   rehash: string | null;
   /** The password is right but would not be accepted today (an old 8-character one, a common one). */
@@ -120,15 +122,19 @@ export class UserRepo {
     return this.hasher.hash(password);
   }
 
-  /** Insert an account whose password was hashed already (in a transaction with its audit entry). */
+  /**
+   * Insert an account whose password was hashed already (in a transaction with its audit entry). Made in the
+   * console (`pendingBy`), the password is the administrator's choice, so it must be changed at the first login.
+   */
   insertHashed(username: string, role: Role, hash: string, atMs: number, opts: { pendingBy?: string } = {}): User {
     if (this.get(username)) throw new UserError('username', `user "${username}" exists`);
-    const pending = opts.pendingBy !== undefined && seesFootage(role);
+    const viaConsole = opts.pendingBy !== undefined;
+    const pending = viaConsole && seesFootage(role);
     this.db
       .prepare(
-        'INSERT INTO users (username, role, password_hash, created_at_ms, password_changed_at_ms, pending_kind, pending_role, pending_by, pending_at_ms) VALUES (?,?,?,?,?,?,?,?,?)',
+        'INSERT INTO users (username, role, password_hash, created_at_ms, password_changed_at_ms, must_change_password, pending_kind, pending_role, pending_by, pending_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?)',
       )
-      .run(username, role, hash, atMs, atMs, pending ? 'account' : null, pending ? role : null, pending ? opts.pendingBy : null, pending ? atMs : null);
+      .run(username, role, hash, atMs, atMs, viaConsole ? 1 : 0, pending ? 'account' : null, pending ? role : null, pending ? opts.pendingBy : null, pending ? atMs : null);
     return this.get(username)!;
   }
 
@@ -200,16 +206,18 @@ export class UserRepo {
   }
 
   /**
-   * The account when the password is right and it may log in, else null. An unknown user costs a hash too.
-   * A right password stored at a lower cost than today's comes back with a new hash to store (`rehash`).
+   * The account when the password is right and it is enabled, else null (an unknown user costs a hash too).
+   * `awaitingConfirmation`: right, but not yet usable. A right password stored at a lower cost than today's
+   * comes back with a new hash to store (`rehash`).
    */
   async authenticate(username: string, password: string): Promise<Authenticated | null> {
     const r = this.db.prepare(`SELECT ${COLUMNS}, password_hash FROM users WHERE username = ?`).get(username) as (Row & { password_hash: string }) | undefined;
     const v = await this.hasher.verify(password, r?.password_hash ?? null);
     if (!r || !v.ok) return null;
     const user = toUser(r);
-    if (!canLogIn(user)) return null;
+    if (user.disabled) return null;
+    if (!canLogIn(user)) return { user, awaitingConfirmation: true, rehash: null, weak: false };
     const rehash = v.needsRehash ? await this.hasher.hash(password) : null;
-    return { user, rehash, weak: passwordProblem(password, username) !== null };
+    return { user, awaitingConfirmation: false, rehash, weak: passwordProblem(password, username) !== null };
   }
 }

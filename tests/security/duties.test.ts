@@ -27,7 +27,9 @@ describe('grants of a role that can see footage', () => {
     const made = await h.req('POST', '/api/users', { as: 'admin1', body: { username: 'sup9', role: 'supervisor', password: NEW_PASSWORD } });
     expect(made.statusCode, made.body).toBe(201);
     expect(made.json()).toMatchObject({ username: 'sup9', pending: { kind: 'account', role: 'supervisor', requestedBy: 'admin1' } });
-    expect((await loginAs(h.app, 'sup9', NEW_PASSWORD)).statusCode).toBe(401);
+    const refused = await loginAs(h.app, 'sup9', NEW_PASSWORD);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error).toMatch(/supervisor to confirm/);
 
     expect((await h.req('POST', '/api/users/sup9/confirm', { as: 'admin1', body: {} })).statusCode).toBe(403);
     const pending = await h.req('GET', '/api/users/pending', { as: 'sup1' });
@@ -35,8 +37,21 @@ describe('grants of a role that can see footage', () => {
     const ok = await h.req('POST', '/api/users/sup9/confirm', { as: 'sup1', body: {} });
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json()).toMatchObject({ username: 'sup9', role: 'supervisor', pending: null });
-    expect((await loginAs(h.app, 'sup9', NEW_PASSWORD)).statusCode).toBe(200);
+    // The password was the administrator's choice: it must be changed at the first login.
+    const first = await loginAs(h.app, 'sup9', NEW_PASSWORD);
+    expect(first.statusCode).toBe(200);
+    expect(first.json().mustChangePassword).toBe(true);
     expect(h.ledger.audit.list({ limit: 1, action: 'user.grant.confirmed' })[0]).toMatchObject({ actor: 'sup1', subject: 'sup9' });
+  });
+
+  it('enabling a disabled footage account again is a grant too', async () => {
+    h = await build();
+    expect((await h.req('POST', '/api/users/legal1/disabled', { as: 'admin1', body: { disabled: true } })).statusCode).toBe(200);
+    const enabled = await h.req('POST', '/api/users/legal1/disabled', { as: 'admin1', body: { disabled: false } });
+    expect(enabled.json()).toMatchObject({ disabled: false, pending: { kind: 'account', role: 'legal', requestedBy: 'admin1' } });
+    expect((await loginAs(h.app, 'legal1', PASSWORD)).statusCode).toBe(403);
+    expect((await h.req('POST', '/api/users/legal1/confirm', { as: 'sup2', body: {} })).statusCode).toBe(200);
+    expect((await loginAs(h.app, 'legal1', PASSWORD)).statusCode).toBe(200);
   });
 
   it('every role that can see footage waits; a new administrator does not', async () => {
@@ -44,7 +59,7 @@ describe('grants of a role that can see footage', () => {
     const cases: Array<[string, string]> = [['100055', 'officer'], ['em9', 'equipment_manager'], ['legal9', 'legal'], ['aud9', 'auditor']];
     for (const [username, role] of cases) {
       expect((await h.req('POST', '/api/users', { as: 'admin1', body: { username, role, password: NEW_PASSWORD } })).statusCode).toBe(201);
-      expect((await loginAs(h.app, username, NEW_PASSWORD)).statusCode, role).toBe(401);
+      expect((await loginAs(h.app, username, NEW_PASSWORD)).statusCode, role).toBe(403);
     }
     expect((await h.req('POST', '/api/users', { as: 'admin1', body: { username: 'admin9', role: 'admin', password: NEW_PASSWORD } })).statusCode).toBe(201);
     expect((await loginAs(h.app, 'admin9', NEW_PASSWORD)).statusCode).toBe(200);
@@ -62,7 +77,7 @@ describe('grants of a role that can see footage', () => {
   it('an administrator resetting a footage account cannot use the temporary password until a supervisor confirms', async () => {
     h = await build();
     const temp = (await h.req('POST', '/api/users/aud1/reset', { as: 'admin1' })).json().temporaryPassword as string;
-    expect((await loginAs(h.app, 'aud1', temp)).statusCode).toBe(401);
+    expect((await loginAs(h.app, 'aud1', temp)).statusCode).toBe(403);
     expect((await h.req('POST', '/api/users/aud1/confirm', { as: 'sup1', body: {} })).statusCode).toBe(200);
     const res = await loginAs(h.app, 'aud1', temp);
     expect(res.statusCode).toBe(200);

@@ -67,7 +67,7 @@ describe('audit and users', () => {
     const add = await h.req('POST', '/api/users', { as: 'admin1', body: { username: '100077', role: 'officer', password: 'long-enough-1' } });
     expect(add.statusCode).toBe(201);
     // An officer sees footage: the administrator's grant waits for a supervisor (issue 13 item 6).
-    expect(add.json()).toMatchObject({ username: '100077', role: 'officer', disabled: false, mustChangePassword: false, pending: { kind: 'account', role: 'officer', requestedBy: 'admin1' } });
+    expect(add.json()).toMatchObject({ username: '100077', role: 'officer', disabled: false, mustChangePassword: true, pending: { kind: 'account', role: 'officer', requestedBy: 'admin1' } });
     const users = (await h.req('GET', '/api/users', { as: 'admin1' })).json();
     expect(users.items.map((u: { username: string }) => u.username)).toContain('100077');
     expect(JSON.stringify(users)).not.toMatch(/scrypt/);
