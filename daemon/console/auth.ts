@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { HasherBusyError, MAX_PASSWORD_LENGTH } from '../ledger/passwords.js';
-import { ROLES, UserError, validatePassword, type Role } from '../ledger/users.js';
+import { ANONYMOUS, ROLES, UserError, validatePassword, type Role } from '../ledger/users.js';
 import type { ConsoleDeps } from './deps.js';
 import { ApiError, ErrorBody } from './errors.js';
 import { SESSION_COOKIE, tokenKey, userOf } from './guard.js';
@@ -84,7 +84,8 @@ export const authPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app:
       const now = deps.clock.now();
       if (!auth) {
         attempt.failed();
-        ledger.tx(() => ledger.audit.append(now, username, 'login.failed', null, { address: req.ip }));
+        // The name typed is the subject, never the actor: a request without a session cannot speak as anyone.
+        ledger.tx(() => ledger.audit.append(now, ANONYMOUS, 'login.failed', username, { address: req.ip }));
         return reply.code(401).send({ error: 'wrong username or password' });
       }
       attempt.succeeded(); // the password was right: not a guess

@@ -12,7 +12,10 @@ export const seesFootage = (role: Role) => FOOTAGE_ROLES.includes(role);
  * The daemon's own actor names in the audit trail (and the tombstones' `approvedBy`): no account may take one,
  * so no entry of a person can pass for one of the dock's (or the reverse). Compared in lowercase.
  */
-export const RESERVED_USERNAMES: readonly string[] = ['dock', 'cli', 'daemon', 'system', 'retention', 'root', 'console', 'ledger', 'recovery', 'auto-purge', 'nobody'];
+export const RESERVED_USERNAMES: readonly string[] = ['dock', 'cli', 'daemon', 'system', 'retention', 'root', 'console', 'ledger', 'recovery', 'auto-purge', 'nobody', 'anonymous'];
+
+/** The actor of audit entries made for a request without a session (a failed login): the name typed is their subject. */
+export const ANONYMOUS = 'anonymous';
 
 /** What a pending grant waits for: a new account, a role change, a reset password (see migration 6). */
 export type PendingKind = 'account' | 'role' | 'reset';

@@ -79,6 +79,16 @@ describe('the dock is one shared screen', () => {
   });
 });
 
+describe('the audit trail of guesses', () => {
+  it('a failed login names the username typed as its subject, never as its actor (a guesser cannot write as "dock")', async () => {
+    h = await build();
+    expect((await login('dock', 'wrong-password-1', '10.7.0.1')).statusCode).toBe(401);
+    const e = h.ledger.audit.list({ limit: 1, action: 'login.failed' })[0];
+    expect(e).toMatchObject({ actor: 'anonymous', subject: 'dock', detail: { address: '10.7.0.1' } });
+    expect(h.ledger.audit.list({ limit: 10, actor: 'dock' })).toEqual([]);
+  });
+});
+
 describe('no lock-out for good', () => {
   it('a guesser on ever new addresses never locks the user out: at their own address at once, elsewhere within 5 minutes', async () => {
     h = await build();
