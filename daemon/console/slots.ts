@@ -17,7 +17,9 @@ import { Quota } from './services/gate.js';
 export const slotsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app, { deps }) => {
   const streams = new Set<() => void>();
   const quota = new Quota(deps.config.console.limits.streamsPerSession, deps.config.console.limits.streamsTotal);
-  app.addHook('onClose', async () => {
+  // A stopping console ends its event streams first: the server's close waits for every open connection, and
+  // a status page left open would otherwise hold the daemon's stop until systemd kills it.
+  app.addHook('preClose', async () => {
     for (const end of [...streams]) end();
   });
 

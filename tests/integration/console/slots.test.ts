@@ -12,7 +12,9 @@ interface SseEvent {
 }
 
 /** Open the stream on a real socket; collect events and comments until `until` says stop. */
-async function openStream(cookie: string): Promise<{ events: SseEvent[]; comments: string[]; headers: Record<string, unknown>; waitFor(n: number): Promise<void>; close(): void }> {
+async function openStream(
+  cookie: string,
+): Promise<{ events: SseEvent[]; comments: string[]; headers: Record<string, unknown>; waitFor(n: number): Promise<void>; close(): void; onEnd(fn: () => void): void }> {
   const port = (h.app.server.address() as AddressInfo).port;
   const events: SseEvent[] = [];
   const comments: string[] = [];
@@ -42,6 +44,7 @@ async function openStream(cookie: string): Promise<{ events: SseEvent[]; comment
           while (events.length < n) await new Promise<void>((r) => (wake = r));
         },
         close: () => req.destroy(),
+        onEnd: (fn) => (res.readableEnded ? fn() : res.once('end', fn)),
       });
     });
     req.on('error', reject);
@@ -78,5 +81,17 @@ describe('slots', () => {
     stream.close();
     await new Promise((r) => setTimeout(r, 50));
     expect(h.slots.listenerCount('gone')).toBe(0);
+  });
+
+  it('closing the console ends open event streams instead of waiting for them (a stopping daemon exits)', async () => {
+    h = await build({ heartbeatMs: 60_000 });
+    await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const s = await h.login('sup1');
+    const streams = [await openStream(s.cookie), await openStream(s.cookie)];
+    await Promise.all(streams.map((x) => x.waitFor(1)));
+    const ended = streams.map((x) => new Promise<void>((r) => x.onEnd(r)));
+    await h.app.close(); // before: never resolved while a stream was open
+    await Promise.all(ended);
+    expect(h.slots.listenerCount('change')).toBe(0);
   });
 });
