@@ -70,9 +70,15 @@ export async function runDaemon(config: Config, log: Logger): Promise<number> {
   // One daemon per data dir, and no key rotation under it; a private key others could read or swap is refused
   // before anything is opened (exit 2: an installation fault, like a bad config).
   const lock = lockDataDir(config.dataDir, 'daemon');
-  const { priv } = keyPaths(config.dataDir);
-  if (existsSync(priv)) assertPrivateKeySafe(priv);
-  const daemon = await startDaemon(config, log);
+  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  try {
+    const { priv } = keyPaths(config.dataDir);
+    if (existsSync(priv)) assertPrivateKeySafe(priv);
+    daemon = await startDaemon(config, log);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
   const { startConsole } = await import('./console/server.js');
   const console_ = await startConsole({ daemon, config, log: log.child({ component: 'console' }) });
   const { notifySystemd } = await import('./sd-notify.js');

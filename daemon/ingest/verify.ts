@@ -149,13 +149,17 @@ function checkSignatures(dataDir: string, order: string[], parsed: Map<string, P
   }
   const firstRotation = order.map((id) => parsed.get(id)!.m).find((m) => m.kind === 'key_rotation');
   let start: KeyObject | null = null;
+  let startFromPin = false;
   if (firstRotation?.kind === 'key_rotation' && firstRotation.previousPublicKeyPem) {
     try {
       start = parseEd25519(firstRotation.previousPublicKeyPem);
     } catch {
       err(`manifests/${firstRotation.sessionId}.json: previousPublicKeyPem is not an ed25519 public key`);
     }
-  } else if (pin && 'pem' in pin) start = parseEd25519(pin.pem);
+  } else if (pin && 'pem' in pin) {
+    start = parseEd25519(pin.pem);
+    startFromPin = true;
+  }
   else start = folderKey;
   if (!start) {
     if (order.length) err('no key to start the chain with: pass --pubkey FILE');
@@ -197,6 +201,7 @@ function checkSignatures(dataDir: string, order: string[], parsed: Map<string, P
     if (order.length === 0) {
       if (folderKey && !matchesPin(folderKey, pin)) err('keys/dock.pub.pem is not the pinned key');
     } else if (i < 0) err(`the pinned key is no key of this chain (the chain's keys: ${history.map((h) => fingerprintsOf(h.key).raw.slice(0, 16) + '…').join(', ')}): every manifest here is signed by a key you did not pin`);
+    else if (history[i]!.signed === 0 && i === 0 && startFromPin) err('the pinned key is no key of this chain: it signed none of these manifests (they were signed by another key)');
     else if (history[i]!.signed === 0) {
       err(`the pinned key ${fingerprintsOf(history[i]!.key).raw.slice(0, 16)}… has signed no manifest of this chain yet${history[i]!.from ? ` (announced by ${history[i]!.from})` : ''}: the manifests before it cannot be held to it; verify with the key it replaced, or after the next signed manifest`);
     }
