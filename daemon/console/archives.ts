@@ -5,7 +5,6 @@ import type { ArchiveRecord } from '../ledger/archives.js';
 import type { ConsoleDeps } from './deps.js';
 import { ErrorBody } from './errors.js';
 import { ListOf, ListQuery, decodeCursor, page } from './pagination.js';
-import { answering } from './retention.js';
 import { IdParam } from './schemas.js';
 import { userOf } from './guard.js';
 
@@ -66,7 +65,7 @@ export const archivesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (
       },
     },
     async (req, reply) => {
-      const a = await answering(req.log, () => archives.create({ holdId: req.params.id, ...req.body }, userOf(req).username));
+      const a = await archives.create({ holdId: req.params.id, ...req.body }, userOf(req).username);
       return reply.code(201).send(archiveView(a));
     },
   );
@@ -75,7 +74,7 @@ export const archivesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (
     '/api/archives',
     { config: { action: 'holds.manage' }, schema: { body: ArchiveBody, response: { 201: ArchiveSchema, '4xx': ErrorBody } } },
     async (req, reply) => {
-      const a = await answering(req.log, () => archives.create(req.body, userOf(req).username));
+      const a = await archives.create(req.body, userOf(req).username);
       return reply.code(201).send(archiveView(a));
     },
   );
@@ -93,14 +92,14 @@ export const archivesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (
   app.get<{ Params: Static<typeof ArchiveParam> }>(
     '/api/archives/:id',
     { config: { action: 'holds.read' }, schema: { params: ArchiveParam, response: { 200: ArchiveSchema, '4xx': ErrorBody } } },
-    async (req) => archiveView(await answering(req.log, () => archives.get(req.params.id))),
+    async (req) => archiveView(await archives.get(req.params.id)),
   );
 
   app.get<{ Params: Static<typeof ImageParam> }>(
     '/api/archives/:id/:n',
     { config: { action: 'holds.manage' }, schema: { params: ImageParam, response: { '4xx': ErrorBody } } },
     async (req, reply) => {
-      const im = await answering(req.log, () => archives.openImage(req.params.id, req.params.n, userOf(req)));
+      const im = await archives.openImage(req.params.id, req.params.n, userOf(req));
       return reply
         .header('content-type', 'application/x-iso9660-image')
         .header('content-length', String(im.size))

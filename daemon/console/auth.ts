@@ -4,7 +4,8 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { HasherBusyError, MAX_PASSWORD_LENGTH } from '../ledger/passwords.js';
 import { ANONYMOUS, ROLES, UserError, validatePassword, type Role } from '../ledger/users.js';
 import type { ConsoleDeps } from './deps.js';
-import { ApiError, ErrorBody } from './errors.js';
+import { ErrorBody } from './errors.js';
+import { ServiceError } from './services/errors.js';
 import { SESSION_COOKIE, tokenKey, userOf } from './guard.js';
 import { LoginLimiter, type Attempt } from './login-limiter.js';
 
@@ -150,10 +151,10 @@ export const authPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app:
       try {
         validatePassword(next, u.username);
       } catch (e) {
-        if (e instanceof UserError) throw new ApiError(400, `body.new: ${e.message}`, { field: 'new' });
+        if (e instanceof UserError) throw new UserError(e.code, 'new', e.message);
         throw e;
       }
-      if (next === current) throw new ApiError(400, 'body.new: must differ from the current password', { field: 'new' });
+      if (next === current) throw new ServiceError('invalid', 'body.new: must differ from the current password', 'new');
       const attempt = limiter.begin(u.username, req.ip);
       if ('wait' in attempt) return tooMany(reply, attempt.wait);
       const result = await checked(attempt, reply, async () => ((await ledger.users.checkPassword(u.username, current)) ? await ledger.users.hashPassword(next) : null));
@@ -162,7 +163,7 @@ export const authPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app:
       if (result.value === null) {
         attempt.failed();
         ledger.tx(() => ledger.audit.append(now, u.username, 'user.password.change_failed', u.username, { address: req.ip }));
-        throw new ApiError(403, 'body.current: wrong password', { field: 'current' });
+        throw new ServiceError('forbidden', 'body.current: wrong password', 'current');
       }
       attempt.succeeded();
       const hash = result.value;

@@ -1,49 +1,45 @@
 import type { FastifyError, FastifyInstance, FastifySchemaValidationError } from 'fastify';
-import { CheckoutError, type CheckoutErrorCode } from '../dock/checkout.js';
-import { MediaError } from '../ingest/media.js';
+import { CheckoutError } from '../dock/checkout.js';
+import { catalogueEntry } from '../error-catalogue.js';
+import { DockError } from '../errors.js';
 import { UserError } from '../ledger/users.js';
-import { ServiceError, type ServiceErrorCode } from './services/errors.js';
 
-/** An answer the console gives on purpose: status, message, extra body fields. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
+/** The console's own refusals, those no service below it knows of. */
+export const CONSOLE_ERROR_CODES = [
+  'login_required', // no session, or it ended
+  'purged', // the recording's file was purged (a tombstone remains)
+  'too_many_streams', // too many live-status streams open
+] as const;
+export type ConsoleErrorCode = (typeof CONSOLE_ERROR_CODES)[number];
+
+/** A refusal made by the console itself; its status comes from the catalogue like every other. */
+export class ApiError extends DockError<ConsoleErrorCode> {
+  readonly domain = 'console';
 }
 
-const SERVICE_STATUS: Record<ServiceErrorCode, number> = { invalid: 400, not_found: 404, forbidden: 403, conflict: 409 };
-const CHECKOUT_STATUS: Record<CheckoutErrorCode, number> = {
-  unknown_device: 404,
-  unknown_officer: 400,
-  bad_officer: 409,
-  unavailable: 409,
-  already_checked_out: 409,
-  not_checked_out: 409,
-  not_docked: 409,
-  busy: 409,
-  not_ready: 409,
-  bad_status: 400,
-  recorder: 502,
-};
+/** What the console answers for an error: the status, the `error` words and extra body fields. */
+export interface ApiAnswer {
+  status: number;
+  error: string;
+  extra: Record<string, unknown>;
+}
 
-/** Domain errors as API answers; null for anything unexpected (then a bare 500). */
-export function toApiError(e: unknown): ApiError | null {
-  if (e instanceof ApiError) return e;
-  if (e instanceof ServiceError) return new ApiError(SERVICE_STATUS[e.code], e.message, e.field ? { field: e.field } : {});
-  if (e instanceof CheckoutError) {
-    const extra: Record<string, unknown> = {};
-    if (e.code === 'not_ready') extra.reasons = e.reasons;
-    if (e.field) extra.field = e.field;
-    return new ApiError(CHECKOUT_STATUS[e.code], e.message, extra);
-  }
-  if (e instanceof UserError) return new ApiError(/exists/.test(e.message) ? 409 : 400, `body.${e.field}: ${e.message}`, { field: e.field });
-  if (e instanceof MediaError && e.code === 'no_picture') return new ApiError(404, e.message);
-  return null;
+/**
+ * A coded error as an API answer, its status read from `daemon/error-catalogue.ts`; null for anything else and
+ * for codes that never reach HTTP (then a bare 500, logged). A 500 carries the catalogue's plain words, never the
+ * error's message (internals stay in the log); a 502 or 503 says what the recorder or the dock's load refused.
+ */
+export function toApiError(e: unknown): ApiAnswer | null {
+  if (!(e instanceof DockError)) return null;
+  const entry = catalogueEntry(e);
+  if (!entry || entry.status === null) return null;
+  if (entry.status === 500) return { status: entry.status, error: entry.reason ?? 'internal error', extra: {} };
+  const extra: Record<string, unknown> = {};
+  if (e.field) extra.field = e.field;
+  if (e instanceof CheckoutError && e.code === 'not_ready') extra.reasons = e.reasons;
+  // A user error's message does not name its field (the CLI prints it after the option's name).
+  const error = e instanceof UserError ? `body.${e.field}: ${e.message}` : e.message;
+  return { status: entry.status, error, extra };
 }
 
 /** Schema errors name the field: `body.officerNo: must match pattern "^[0-9]{6}$"`. */
@@ -67,8 +63,9 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const api = toApiError(err);
     if (api) {
+      if (api.status === 500) req.log.error({ err }, 'request failed');
       if (api.status === 503) reply.header('retry-after', '2');
-      return reply.code(api.status).send({ error: api.message, ...api.extra });
+      return reply.code(api.status).send({ error: api.error, ...api.extra });
     }
     if (err.validation) return reply.code(400).send({ error: err.message });
     const status = typeof err.statusCode === 'number' ? err.statusCode : 500;

@@ -64,7 +64,7 @@ export async function guardedApi(app: FastifyInstance, deps: ConsoleDeps, regist
     });
     api.addHook('onRequest', async (req, reply) => guard(deps, req, reply));
     api.addHook('preHandler', async (req) => {
-      if (req.routeOptions.config.public !== true && (!req.user || !req.scope)) throw new ApiError(401, 'login required');
+      if (req.routeOptions.config.public !== true && (!req.user || !req.scope)) throw new ApiError('login_required', 'login required');
     });
     await register(api);
   });
@@ -72,12 +72,12 @@ export async function guardedApi(app: FastifyInstance, deps: ConsoleDeps, regist
 
 /** The user the guard admitted; a handler asks for it instead of trusting that the guard ran. */
 export function userOf(req: FastifyRequest): AuthUser {
-  if (!req.user) throw new ApiError(401, 'login required');
+  if (!req.user) throw new ApiError('login_required', 'login required');
   return req.user;
 }
 
 /** The user's scope for the route's action, as the guard found it. */
 export function scopeOfRequest(req: FastifyRequest): Scope {
-  if (!req.scope) throw new ApiError(401, 'login required');
+  if (!req.scope) throw new ApiError('login_required', 'login required');
   return req.scope;
 }

@@ -2,11 +2,11 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { HOLD_REASONS, type Hold } from '../ledger/holds.js';
 import type { ConsoleDeps } from './deps.js';
-import { ApiError, ErrorBody } from './errors.js';
+import { ErrorBody } from './errors.js';
 import { userOf } from './guard.js';
 import { ListOf, ListQuery, decodeCursor, isInt, page } from './pagination.js';
-import { answering } from './retention.js';
 import { IdParam, NStr } from './schemas.js';
+import { ServiceError } from './services/errors.js';
 
 const CaseRef = Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' });
 const HoldBody = Type.Object(
@@ -73,7 +73,7 @@ export const holdsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
     '/api/holds',
     { config: { action: 'holds.manage' }, schema: { body: HoldBody, response: { 201: HoldSchema, '4xx': ErrorBody } } },
     async (req, reply) => {
-      const h = await answering(req.log, () => service.placeHold({ ...req.body, note: req.body.note ?? null }, userOf(req).username));
+      const h = await service.placeHold({ ...req.body, note: req.body.note ?? null }, userOf(req).username);
       return reply.code(201).send(holdView(h));
     },
   );
@@ -86,7 +86,7 @@ export const holdsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
     '/api/holds/:id/release',
     { config: { action: 'holds.manage' }, schema: { params: IdParam, body: ReleaseBody, response: { 200: HoldSchema, 202: HoldSchema, '4xx': ErrorBody } } },
     async (req, reply) => {
-      const h = await answering(req.log, () => service.releaseHold(req.params.id, req.body.reason, userOf(req).username));
+      const h = await service.releaseHold(req.params.id, req.body.reason, userOf(req).username);
       return reply.code(h.releasedAtMs === null ? 202 : 200).send(holdView(h));
     },
   );
@@ -94,13 +94,13 @@ export const holdsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
   app.post<{ Params: Static<typeof IdParam> }>(
     '/api/holds/:id/release/confirm',
     { config: { action: 'holds.manage' }, schema: { params: IdParam, response: { 200: HoldSchema, '4xx': ErrorBody } } },
-    async (req) => holdView(await answering(req.log, () => service.confirmRelease(req.params.id, userOf(req).username))),
+    async (req) => holdView(await service.confirmRelease(req.params.id, userOf(req).username)),
   );
 
   app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof ReleaseBody> }>(
     '/api/holds/:id/release/decline',
     { config: { action: 'holds.manage' }, schema: { params: IdParam, body: ReleaseBody, response: { 200: HoldSchema, '4xx': ErrorBody } } },
-    async (req) => holdView(await answering(req.log, () => service.declineRelease(req.params.id, req.body.reason, userOf(req).username))),
+    async (req) => holdView(await service.declineRelease(req.params.id, req.body.reason, userOf(req).username)),
   );
 
   app.get<{ Querystring: Static<typeof HoldsQuery> }>(
@@ -125,7 +125,7 @@ export const holdsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
     { config: { action: 'holds.read' }, schema: { params: IdParam, response: { 200: HoldSchema, '4xx': ErrorBody } } },
     async (req) => {
       const h = deps.ledger.holds.get(req.params.id);
-      if (!h) throw new ApiError(404, `no hold ${req.params.id}`);
+      if (!h) throw new ServiceError('not_found', `no hold ${req.params.id}`);
       return holdView(h);
     },
   );

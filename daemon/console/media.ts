@@ -29,7 +29,7 @@ export const mediaPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
   const load = (id: number): Recording => {
     const rec = deps.ledger.recordings.get(id);
     if (!rec) throw new ServiceError('not_found', `no recording ${id}`);
-    if (rec.purgedAtMs !== null) throw new ApiError(410, `recording ${id} was purged`);
+    if (rec.purgedAtMs !== null) throw new ApiError('purged', `recording ${id} was purged`);
     return rec;
   };
   const fileOf = async (rec: Recording): Promise<{ path: string; size: number }> => {
@@ -39,7 +39,7 @@ export const mediaPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
       return { path, size: (await stat(path)).size };
     } catch {
       deps.log.error({ recordingId: rec.id, storedPath: rec.storedPath }, 'stored file is missing');
-      throw new ApiError(404, `the stored file of recording ${rec.id} is missing`);
+      throw new ServiceError('not_found', `the stored file of recording ${rec.id} is missing`);
     }
   };
 

@@ -3,36 +3,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { QueueItem } from '../ledger/retention.js';
 import type { TombstoneRecord } from '../ledger/tombstones.js';
 import { parseQueryTime } from '../policy/time-format.js';
-import { RetentionError, type RetentionErrorCode } from '../retention/errors.js';
 import type { ConsoleDeps } from './deps.js';
-import { ApiError, ErrorBody } from './errors.js';
+import { ErrorBody } from './errors.js';
+import { ServiceError } from './services/errors.js';
 import { ListOf, ListQuery, decodeCursor, page } from './pagination.js';
 import { NStr, NInt } from './schemas.js';
 import { userOf } from './guard.js';
-
-const STATUS: Record<RetentionErrorCode, number> = { invalid: 400, not_found: 404, conflict: 409, archive_failed: 500 };
-
-/**
- * Retention, hold and archive refusals as API answers. An archive that failed its checks answers 500 without
- * details (they go to the log): the cause may be an altered stored file, which `bwc-dock verify` reports.
- */
-export function retentionApiError(e: unknown, log: { error(o: object, msg: string): void }): unknown {
-  if (!(e instanceof RetentionError)) return e;
-  if (e.code === 'archive_failed') {
-    log.error({ err: e.message }, 'archive discs failed');
-    return new ApiError(500, 'archive disc images could not be made or did not verify; nothing was kept (see the dock log and bwc-dock verify)');
-  }
-  return new ApiError(STATUS[e.code], e.message, e.field ? { field: e.field } : {});
-}
-
-/** Run a handler, answering RetentionErrors as the API does. */
-export async function answering<T>(log: { error(o: object, msg: string): void }, fn: () => Promise<T> | T): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw retentionApiError(e, log);
-  }
-}
 
 const Ids = Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 1000 });
 const Reason = Type.String({ minLength: 1, maxLength: 500, pattern: '\\S' });
@@ -139,7 +115,7 @@ export const retentionPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async 
   app.post<{ Body: Static<typeof PurgeBody> }>(
     '/api/retention/purge',
     { config: { action: 'retention.decide' }, schema: { body: PurgeBody, response: { 200: PurgeAnswer, '4xx': ErrorBody } } },
-    async (req) => answering(req.log, () => service.purge(req.body.ids, req.body.reason, userOf(req).username)),
+    async (req) => service.purge(req.body.ids, req.body.reason, userOf(req).username),
   );
 
   app.post<{ Body: Static<typeof KeepBody> }>(
@@ -147,8 +123,8 @@ export const retentionPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async 
     { config: { action: 'retention.decide' }, schema: { body: KeepBody, response: { 200: KeepAnswer, '4xx': ErrorBody } } },
     async (req) => {
       const untilMs = parseQueryTime(req.body.until, deps.config.timezone);
-      if (untilMs === null) throw new ApiError(400, 'body.until: not an ISO 8601 date or time', { field: 'until' });
-      return answering(req.log, () => service.keep(req.body.ids, req.body.reason, untilMs, userOf(req).username));
+      if (untilMs === null) throw new ServiceError('invalid', 'body.until: not an ISO 8601 date or time', 'until');
+      return service.keep(req.body.ids, req.body.reason, untilMs, userOf(req).username);
     },
   );
 };

@@ -31,7 +31,7 @@ export const slotsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
   app.get('/api/slots/stream', { config: { action: 'status' }, schema: { response: { '4xx': ErrorBody } } }, async (req, reply) => {
     const user = userOf(req);
     const release = quota.take(user.sessionKey);
-    if (!release) throw new ApiError(429, 'too many live-status streams open; close another console tab');
+    if (!release) throw new ApiError('too_many_streams', 'too many live-status streams open; close another console tab');
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {

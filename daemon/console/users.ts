@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { HasherBusyError, MAX_PASSWORD_LENGTH } from '../ledger/passwords.js';
 import { ROLES, UserError, seesFootage, validateNewUser, validateUsername, type Role, type User } from '../ledger/users.js';
 import type { ConsoleDeps } from './deps.js';
-import { ApiError, ErrorBody } from './errors.js';
+import { ErrorBody } from './errors.js';
 import { userOf } from './guard.js';
 import { ListOf, ListQuerySchema, decodeCursor, isStr, type ListQueryT } from './pagination.js';
 import { encodeCursor } from './pagination.js';
@@ -47,7 +47,7 @@ export const usersPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
   });
   const hashed = (password: string) =>
     ledger.users.hashPassword(password).catch((e: unknown) => {
-      throw e instanceof HasherBusyError ? new ApiError(503, 'the dock is busy checking passwords; try again in a moment') : e;
+      throw e instanceof HasherBusyError ? new ServiceError('busy', 'the dock is busy checking passwords; try again in a moment') : e;
     });
   const existing = (username: string): User => {
     const u = ledger.users.get(username);
@@ -73,7 +73,7 @@ export const usersPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
       const by = userOf(req).username;
       const { username, role, password } = req.body;
       validateNewUser(username, role, password);
-      if (ledger.users.get(username)) throw new UserError('username', `user "${username}" exists`);
+      if (ledger.users.get(username)) throw new UserError('exists', 'username', `user "${username}" exists`);
       const hash = await hashed(password);
       const at = deps.clock.now();
       const u = ledger.tx(() => {

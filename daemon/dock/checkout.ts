@@ -3,6 +3,7 @@ import { EncodeError, LinkError } from '../../firmware-protocol/codec/errors.js'
 import { deviceTimeFromEpoch, encodeGbk, type DeviceTime } from '../../firmware-protocol/codec/fields.js';
 import type { FileEntry, InfoBlock, RecorderStatus } from '../../firmware-protocol/codec/payloads.js';
 import type { Config } from '../config.js';
+import { DockError } from '../errors.js';
 import type { Checkout } from '../ledger/checkouts.js';
 import type { DeviceStatus } from '../ledger/devices.js';
 import type { Ledger } from '../ledger/index.js';
@@ -15,29 +16,21 @@ import type { SlotBoard } from './slots.js';
 /** Why a recorder is not handed out (CONTRACT: the 409 `reasons`). */
 export type ReadinessReason = 'battery' | 'storage' | 'pending_files' | 'dock_unsynced';
 
-export type CheckoutErrorCode =
-  | 'unknown_device' // no such recorder in the registry
-  | 'unknown_officer' // no such officer in the registry
-  | 'bad_officer' // the officer's registry entry cannot be written to a recorder (`field` names what)
-  | 'unavailable' // retired or in repair
-  | 'already_checked_out'
-  | 'not_checked_out'
-  | 'not_docked' // not in a slot, or its link is gone
-  | 'busy' // the docking session still works, or another checkout of it runs
-  | 'not_ready' // readiness refused it (`reasons`)
-  | 'bad_status' // a status the registry may not be set to by hand
-  | 'recorder'; // the recorder refused or did not answer
+/** Refusals of a checkout, check-in or status change (the catalogue says what each means). */
+export const CHECKOUT_ERROR_CODES = ['unknown_device', 'unknown_officer', 'bad_officer', 'unavailable', 'already_checked_out', 'not_checked_out', 'not_docked', 'busy', 'not_ready', 'bad_status', 'recorder'] as const;
+export type CheckoutErrorCode = (typeof CHECKOUT_ERROR_CODES)[number];
 
-/** Every refusal of a checkout, check-in or status change. The console maps `code` to an HTTP status. */
-export class CheckoutError extends Error {
+/** Every refusal of a checkout, check-in or status change; `reasons` when readiness refused it. */
+export class CheckoutError extends DockError<CheckoutErrorCode> {
+  readonly domain = 'checkout';
+
   constructor(
-    readonly code: CheckoutErrorCode,
+    code: CheckoutErrorCode,
     message: string,
     readonly reasons: ReadinessReason[] = [],
-    readonly field?: string,
+    field?: string,
   ) {
-    super(message);
-    this.name = 'CheckoutError';
+    super(code, message, field);
   }
 }
 

@@ -1,21 +1,11 @@
-/** Codes of everything that can stop the offload of a file or a session; listed in the README. */
-export type IngestErrorCode =
-  | 'disk_low' // the dock's storage is below its floor or full (ENOSPC)
-  | 'volume_gone' // the recorder's volume vanished mid-file (unplug)
-  | 'unreadable' // the file could not be read (I/O error), or changed while being read
-  | 'not_regular' // a symlink, folder or device where a file was catalogued
-  | 'missing' // the catalogued file is not on the volume
-  | 'bad_name' // a name that would leave the volume or the dock's folder
-  | 'aborted'; // the session was stopped (daemon shutdown)
+import { DockError } from '../errors.js';
 
-export class IngestError extends Error {
-  constructor(
-    readonly code: IngestErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'IngestError';
-  }
+/** Codes of everything that can stop the offload of a file or a session (the catalogue says what each means). */
+export const INGEST_ERROR_CODES = ['disk_low', 'volume_gone', 'unreadable', 'not_regular', 'missing', 'bad_name', 'aborted'] as const;
+export type IngestErrorCode = (typeof INGEST_ERROR_CODES)[number];
+
+export class IngestError extends DockError<IngestErrorCode> {
+  readonly domain = 'ingest';
 }
 
 /** Map a file-system errno from a copy to the ingest error it means. */
@@ -26,6 +16,8 @@ export function classifyErrno(code: string, path: string, message: string): Inge
       return new IngestError('disk_low', `dock storage full while writing ${path}`);
     case 'ENOENT':
       return new IngestError('missing', `${path} is not on the volume`);
+    case 'ABORTED':
+      return new IngestError('aborted', `copy of ${path} cancelled`);
     case 'STALLED':
       return new IngestError('volume_gone', `reading ${path} made no progress (device not answering)`);
     case 'ENOTCONN':

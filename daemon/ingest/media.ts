@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { DockError } from '../errors.js';
 
 /**
  * The only file that runs ffmpeg (STYLE §6): thumbnails of stored recordings, written under the cache, never
@@ -25,14 +26,12 @@ export function mediaTypeOf(name: string): { kind: MediaKind; type: string } {
   return KINDS[ext] ?? { kind: 'other', type: 'application/octet-stream' };
 }
 
-export class MediaError extends Error {
-  constructor(
-    readonly code: 'no_picture' | 'ffmpeg_failed' | 'ffmpeg_missing',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'MediaError';
-  }
+/** Why ffmpeg made nothing (a container that does not parse at offload is a flag, not an error). */
+export const MEDIA_ERROR_CODES = ['no_picture', 'ffmpeg_failed', 'ffmpeg_missing'] as const;
+export type MediaErrorCode = (typeof MEDIA_ERROR_CODES)[number];
+
+export class MediaError extends DockError<MediaErrorCode> {
+  readonly domain = 'media';
 }
 
 /** Where thumbnails (derived copies of footage) are cached: outside `footage/`, one file per recording and hash. */

@@ -146,16 +146,20 @@ export function commonPasswords(): ReadonlySet<string> {
   return common;
 }
 
+/** What is wrong with a refused password (the `user.<code>` of the error catalogue). */
+export const PASSWORD_PROBLEM_CODES = ['password_short', 'password_long', 'common_password', 'contains_username', 'repeated_character'] as const;
+export type PasswordProblemCode = (typeof PASSWORD_PROBLEM_CODES)[number];
+
 /**
  * Why a new password is refused, or null when it is acceptable: at least 12 characters, not on the list of
  * common passwords (compared in lowercase), not the username, not one character repeated.
  */
-export function passwordProblem(password: string, username: string): string | null {
-  if (password.length < MIN_PASSWORD_LENGTH) return `must be at least ${MIN_PASSWORD_LENGTH} characters`;
-  if (password.length > MAX_PASSWORD_LENGTH) return `must be at most ${MAX_PASSWORD_LENGTH} characters`;
+export function passwordProblem(password: string, username: string): { code: PasswordProblemCode; message: string } | null {
+  if (password.length < MIN_PASSWORD_LENGTH) return { code: 'password_short', message: `must be at least ${MIN_PASSWORD_LENGTH} characters` };
+  if (password.length > MAX_PASSWORD_LENGTH) return { code: 'password_long', message: `must be at most ${MAX_PASSWORD_LENGTH} characters` };
   const lower = password.toLowerCase();
-  if (commonPasswords().has(lower)) return 'is on the list of common passwords; choose another';
-  if (username.length >= 4 && lower.includes(username.toLowerCase())) return 'must not contain the username';
-  if (/^(.)\1*$/su.test(password)) return 'must not be one character repeated';
+  if (commonPasswords().has(lower)) return { code: 'common_password', message: 'is on the list of common passwords; choose another' };
+  if (username.length >= 4 && lower.includes(username.toLowerCase())) return { code: 'contains_username', message: 'must not contain the username' };
+  if (/^(.)\1*$/su.test(password)) return { code: 'repeated_character', message: 'must not be one character repeated' };
   return null;
 }

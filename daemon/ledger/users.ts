@@ -1,5 +1,6 @@
+import { DockError } from '../errors.js';
 import type { Db } from './db.js';
-import { PasswordHasher, passwordProblem } from './passwords.js';
+import { PASSWORD_PROBLEM_CODES, PasswordHasher, passwordProblem } from './passwords.js';
 
 export const ROLES = ['admin', 'equipment_manager', 'supervisor', 'legal', 'auditor', 'officer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -61,31 +62,33 @@ const toUser = (r: Row): User => ({
 /** May this account log in? Not when disabled, nor while the account itself (or its reset password) awaits confirmation. */
 export const canLogIn = (u: User) => !u.disabled && u.pending?.kind !== 'account' && u.pending?.kind !== 'reset';
 
-export class UserError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'UserError';
+/** Why an account or a password is refused (`field` names the input at fault): the account's, then the password's. */
+export const USER_ERROR_CODES = ['unknown_role', 'officer_username', 'bad_username', 'reserved', 'exists', ...PASSWORD_PROBLEM_CODES] as const;
+export type UserErrorCode = (typeof USER_ERROR_CODES)[number];
+
+export class UserError extends DockError<UserErrorCode> {
+  readonly domain = 'user';
+
+  constructor(code: UserErrorCode, field: string, message: string) {
+    super(code, message, field);
   }
 }
 
 export function validateUsername(username: string, role: Role): void {
-  if (role === 'officer' && !/^\d{6}$/.test(username)) throw new UserError('username', "an officer's username is their 6-digit officer number");
-  if (!/^[A-Za-z0-9._-]{2,64}$/.test(username)) throw new UserError('username', 'use 2-64 letters, digits, dot, dash or underscore');
-  if (RESERVED_USERNAMES.includes(username.toLowerCase())) throw new UserError('username', `"${username}" is one of the dock's own names in the audit trail`);
+  if (role === 'officer' && !/^\d{6}$/.test(username)) throw new UserError('officer_username', 'username', "an officer's username is their 6-digit officer number");
+  if (!/^[A-Za-z0-9._-]{2,64}$/.test(username)) throw new UserError('bad_username', 'username', 'use 2-64 letters, digits, dot, dash or underscore');
+  if (RESERVED_USERNAMES.includes(username.toLowerCase())) throw new UserError('reserved', 'username', `"${username}" is one of the dock's own names in the audit trail`);
 }
 
 export function validateNewUser(username: string, role: string, password: string): asserts role is Role {
-  if (!(ROLES as readonly string[]).includes(role)) throw new UserError('role', `unknown role "${role}"; one of ${ROLES.join(', ')}`);
+  if (!(ROLES as readonly string[]).includes(role)) throw new UserError('unknown_role', 'role', `unknown role "${role}"; one of ${ROLES.join(', ')}`);
   validateUsername(username, role as Role);
   validatePassword(password, username);
 }
 
 export function validatePassword(password: string, username: string): void {
   const problem = passwordProblem(password, username);
-  if (problem) throw new UserError('password', problem);
+  if (problem) throw new UserError(problem.code, 'password', problem.message);
 }
 
 /** The result of a login check. */
@@ -130,7 +133,7 @@ export class UserRepo {
    * console (`pendingBy`), the password is the administrator's choice, so it must be changed at the first login.
    */
   insertHashed(username: string, role: Role, hash: string, atMs: number, opts: { pendingBy?: string } = {}): User {
-    if (this.get(username)) throw new UserError('username', `user "${username}" exists`);
+    if (this.get(username)) throw new UserError('exists', 'username', `user "${username}" exists`);
     const viaConsole = opts.pendingBy !== undefined;
     const pending = viaConsole && seesFootage(role);
     this.db

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../../daemon/console/errors.js';
+import { toApiError } from '../../daemon/console/errors.js';
 import { Gate, Quota } from '../../daemon/console/services/gate.js';
 import { build, type Harness } from '../helpers/console.js';
 
@@ -109,7 +109,7 @@ describe('bounded work', () => {
         await new Promise<void>((r) => release.push(r));
         now--;
       });
-    const results = Array.from({ length: 10 }, () => job().then(() => 'done', (e: unknown) => (e instanceof ApiError ? e.status : 'other')));
+    const results = Array.from({ length: 10 }, () => job().then(() => 'done', (e: unknown) => (toApiError(e)?.status ?? 'other')));
     await new Promise((r) => setTimeout(r, 10));
     while (release.length) {
       release.shift()!();

@@ -1,13 +1,12 @@
-/** Refusals of the console's services; the console maps `code` to an HTTP status (domain code never speaks HTTP). */
-export type ServiceErrorCode = 'invalid' | 'not_found' | 'forbidden' | 'conflict';
+import { DockError } from '../../errors.js';
 
-export class ServiceError extends Error {
-  constructor(
-    readonly code: ServiceErrorCode,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-    this.name = 'ServiceError';
-  }
+/**
+ * Refusals of the console's services; the catalogue maps `code` to an HTTP status (domain code never speaks HTTP).
+ * `busy`: a bounded queue (password hashing, exports) is full: try again shortly.
+ */
+export const SERVICE_ERROR_CODES = ['invalid', 'not_found', 'forbidden', 'conflict', 'busy'] as const;
+export type ServiceErrorCode = (typeof SERVICE_ERROR_CODES)[number];
+
+export class ServiceError extends DockError<ServiceErrorCode> {
+  readonly domain = 'service';
 }

@@ -1,4 +1,4 @@
-import { ApiError } from '../errors.js';
+import { ServiceError } from './errors.js';
 
 /**
  * At most `running` jobs at once and at most `waiting` queued behind them; a job beyond that is refused at once
@@ -20,7 +20,7 @@ export class Gate {
 
   async run<T>(job: () => Promise<T>): Promise<T> {
     if (this.active >= this.running) {
-      if (this.queue.length >= this.waiting) throw new ApiError(503, `too many ${this.what} at once; try again shortly`);
+      if (this.queue.length >= this.waiting) throw new ServiceError('busy', `too many ${this.what} at once; try again shortly`);
       await new Promise<void>((resolve) => this.queue.push(resolve));
     } else {
       this.active++;
