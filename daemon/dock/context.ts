@@ -37,11 +37,13 @@ export class LabelLocks {
     return this.held.has(label);
   }
 
-  async acquire(label: string): Promise<() => void> {
+  /** Wait until no one holds `label`, then hold it; `signal` gives up the wait at once. */
+  async acquire(label: string, signal?: AbortSignal): Promise<() => void> {
     for (;;) {
+      signal?.throwIfAborted();
       const cur = this.held.get(label);
       if (!cur) break;
-      await cur;
+      await (signal ? Promise.race([cur, aborted(signal)]) : cur);
     }
     let release!: () => void;
     this.held.set(label, new Promise<void>((r) => (release = r)));
@@ -50,4 +52,8 @@ export class LabelLocks {
       release();
     };
   }
+}
+
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason))), { once: true }));
 }

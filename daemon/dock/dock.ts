@@ -1,6 +1,6 @@
-import type { SerialPort } from 'serialport';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.js';
-import { closeSerial, openSerial } from '../transport/serial-port.js';
+import { serialLinks, type RecorderLink, type RecorderLinkFactory } from '../transport/serial-port.js';
 import { SerialWatcher } from '../transport/serial-watcher.js';
 import { realDevice, usbIdOfTty } from '../transport/usb-identity.js';
 import { UsbWatcher } from '../transport/usb-watcher.js';
@@ -10,7 +10,7 @@ import { DockingSession } from './session.js';
 interface Attached {
   /** The real device node: two globs (by-id link and ttyACM) must not make two sessions. */
   device: string;
-  port: SerialPort | null;
+  port: RecorderLink | null;
   session: DockingSession | null;
   done: Promise<unknown>;
   serial: string | null;
@@ -30,6 +30,8 @@ export class Dock {
   constructor(
     private readonly ctx: DockContext,
     private readonly startGraceMs = 15_000,
+    /** How a recorder's link is opened: serial ports on a dock, in-memory links in unit tests. */
+    private readonly links: RecorderLinkFactory = serialLinks,
   ) {
     this.log = ctx.log.child({ component: 'dock' });
   }
@@ -76,10 +78,10 @@ export class Dock {
   }
 
   private async serve(path: string, entry: Attached): Promise<void> {
-    let port: SerialPort | null = null;
+    let port: RecorderLink | null = null;
     for (let i = 0; i < 5 && !port; i++) {
       try {
-        port = await openSerial(path);
+        port = await this.links.open(path);
       } catch (e) {
         if (i === 4) {
           this.log.warn({ port: path, err: (e as Error).message }, 'cannot open recorder port');
@@ -92,15 +94,15 @@ export class Dock {
     }
     // Unplugged (or replugged as a new attachment) while we were opening: this entry is stale.
     if (!port || this.stopping || this.attached.get(path) !== entry) {
-      if (port) await closeSerial(port);
+      if (port) await port.close();
       if (this.attached.get(path) === entry) this.attached.delete(path);
       return;
     }
     entry.port = port;
-    port.on('error', (e) => this.log.warn({ port: path, err: e.message }, 'serial port error'));
+    port.stream.on('error', (e) => this.log.warn({ port: path, err: e.message }, 'serial port error'));
     // A yanked cable closes the port even when the device node lingers (a dangling pty symlink).
-    port.once('close', () => this.onDetach(path));
-    const session = new DockingSession(this.ctx, path, port);
+    port.stream.once('close', () => this.onDetach(path));
+    const session = new DockingSession(this.ctx, path, port.stream);
     entry.session = session;
     await session.run();
     entry.serial = this.ctx.slots.get(path)?.serial ?? null;
@@ -112,10 +114,10 @@ export class Dock {
     if (!entry || this.stopping) return;
     this.attached.delete(path);
     this.serialWatcher?.forget(path);
-    entry.session?.abort('recorder unplugged');
+    entry.session?.abort('recorder unplugged', 'unplugged');
     const serial = this.ctx.slots.get(path)?.serial ?? entry.serial;
     this.ctx.slots.remove(path);
-    if (entry.port) void closeSerial(entry.port);
+    if (entry.port) void entry.port.close();
     if (serial) this.undocked(serial);
   }
 
@@ -144,9 +146,9 @@ export class Dock {
   }
 
   /** The open serial link of a docked recorder whose session has ended, for checkout (SET_INFO, SET_TIME). */
-  portOf(serial: string): SerialPort | null {
+  portOf(serial: string): Duplex | null {
     for (const [path, a] of this.attached) {
-      if (this.ctx.slots.get(path)?.serial === serial && a.port?.isOpen) return a.port;
+      if (this.ctx.slots.get(path)?.serial === serial && a.port?.isOpen()) return a.port.stream;
     }
     return null;
   }
@@ -158,7 +160,7 @@ export class Dock {
     await this.serialWatcher?.stop();
     for (const a of this.attached.values()) a.session?.abort('daemon stopping');
     await Promise.race([Promise.all([...this.attached.values()].map((a) => a.done)), new Promise((r) => setTimeout(r, 10_000))]);
-    for (const a of this.attached.values()) if (a.port) await closeSerial(a.port);
+    for (const a of this.attached.values()) if (a.port) await a.port.close();
     this.attached.clear();
   }
 }

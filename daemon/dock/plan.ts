@@ -1,10 +1,11 @@
 import { EventCode } from '../../firmware-protocol/codec/constants.js';
 import { epochFromDeviceTime } from '../../firmware-protocol/codec/fields.js';
-import type { EventEntry, FileEntry, Hello, InfoBlock, RecorderStatus } from '../../firmware-protocol/codec/payloads.js';
+import type { EventEntry, FileEntry, Hello, InfoBlock } from '../../firmware-protocol/codec/payloads.js';
 import type { TimedClockReading } from '../../firmware-protocol/client/client.js';
 import { checkCatalogName, parseSpecName } from '../ingest/names.js';
 import type { PlannedRecording } from '../ingest/offload.js';
-import type { Device } from '../ledger/devices.js';
+import type { Checkout } from '../ledger/checkouts.js';
+import type { StoredDeviceEvent } from '../ledger/device-events.js';
 import type { NewFinding } from '../ledger/findings.js';
 import { buildDriftModel, classifyDrift, eventIndexForSeq, isPlausibleDeviceTime, measureDrift, type DriftModel } from '../policy/clock.js';
 import { toRecorderEvent, type RecorderEvent } from '../policy/events.js';
@@ -12,7 +13,6 @@ import { findCatalogGaps } from '../policy/gaps.js';
 import { offloadDeadline } from '../policy/offload-deadline.js';
 import { retainUntil } from '../policy/retention.js';
 import { recorderIso } from '../policy/time-format.js';
-import type { DockContext } from './context.js';
 
 export interface ClockPlan {
   raw: string;
@@ -25,54 +25,119 @@ export interface ClockPlan {
   dockSynced: boolean;
 }
 
-export interface CatalogPlan {
-  clock: ClockPlan;
-  catalogSize: number;
-  skipped: number;
-  toCopy: Array<{ entry: FileEntry; plan: PlannedRecording }>;
-  /** Catalog entries already stored on the dock (candidates for erasing). */
-  erasable: FileEntry[];
-  findingKinds: string[];
-  /** Inside the readings transaction: events, event index, clock and completeness findings. */
-  commitReadings(): void;
-  flagsAfterCopy(entry: FileEntry, sha256: string, size: number): string[];
-  /** Inside the store transaction of one recording: raise its findings; returns their kinds. */
-  afterStore(entry: FileEntry, recordingId: number, sha256: string, size: number): string[];
-}
-
+/** What the recorder said at docking. */
 export interface PlanInput {
   sessionId: string;
   hello: Hello;
   info: InfoBlock;
-  status: RecorderStatus;
   clock: TimedClockReading;
   events: EventEntry[];
   eventsTotal: number;
   catalog: FileEntry[];
-  previous: Device | null;
+}
+
+/** What the ledger knew before the planner ran, read by the session (the planner reads nothing itself). */
+export interface LedgerFacts {
+  /** The recorder's event log as read at earlier dockings. */
+  storedEvents: StoredDeviceEvent[];
+  /** When the dock last set this recorder's clock, and the drift it measured just before. */
+  lastSync: { atMs: number; driftBeforeMs: number | null } | null;
+  /** Highest seq stored from this recorder. */
+  lastKnownSeq: number | null;
+  /** Catalog entries already stored, by `catalogKey`. */
+  stored: ReadonlySet<string>;
+  /** The recorder's checkouts (any order). */
+  checkouts: ReadonlyArray<Pick<Checkout, 'id' | 'officerNo' | 'outAtMs' | 'inAtMs'>>;
+  /** Unit of each officer the planner may name (absent: not in the ledger). */
+  officerUnits: ReadonlyMap<string, string | null>;
+}
+
+/** The dock's side: its clock and the rules from its config. */
+export interface PlanEnv {
+  nowMs: number;
+  synced: boolean;
+  timezone: string;
+  retentionMonths: number;
+  driftWarnMs: number;
+  driftFaultMs: number;
+  /** ISO 8601 in the dock's zone. */
+  iso(ms: number): string;
+}
+
+/** One file to copy, with every ledger field of its recording-to-be. */
+export interface CopyItem {
+  entry: FileEntry;
+  recording: PlannedRecording;
+  late: boolean;
+  delayMs: number | null;
+}
+
+/** The decisions of one docking, as data: the session applies them through the ledger's repositories. */
+export interface DockingPlan {
+  clock: ClockPlan;
+  catalogSize: number;
+  /** Catalog entries already stored (not copied again). */
+  skipped: number;
+  /** Events to keep (new and old alike: the ledger keeps an index once), the zone they were read in, and the last index. */
+  events: { rows: EventEntry[]; tz: number; lastIndex: number | null };
+  /** Findings of the docking itself (clock, completeness, odd catalog entries), raised with the readings. */
+  findings: NewFinding[];
+  toCopy: CopyItem[];
+  /** Catalog entries already stored on the dock (candidates for erasing). */
+  erasable: FileEntry[];
+  /** Every finding kind this docking raises before copying (the slot shows them). */
+  findingKinds: string[];
+}
+
+/** The key under which `LedgerFacts.stored` names a catalog entry. */
+export function catalogKey(e: Pick<FileEntry, 'seq' | 'name' | 'size' | 'sha256'>): string {
+  return `${e.seq}\u0000${e.name}\u0000${e.size}\u0000${e.sha256 ?? ''}`;
+}
+
+/** The officers the planner may look up, so the session can read their units before planning. */
+export function officersToLookUp(input: Pick<PlanInput, 'info' | 'catalog'>, checkouts: LedgerFacts['checkouts']): string[] {
+  const out = new Set<string>();
+  if (input.info.userNo) out.add(input.info.userNo);
+  for (const e of input.catalog) {
+    const n = parseSpecName(e.name);
+    if (n?.userNo) out.add(n.userNo);
+  }
+  for (const c of checkouts) out.add(c.officerNo);
+  return [...out];
+}
+
+/** The catalog entries whose stored copy the session must look up (safe names and sizes only). */
+export function entriesToLookUp(catalog: FileEntry[]): FileEntry[] {
+  return catalog.filter((e) => checkCatalogName(e.name).ok && e.size <= BigInt(Number.MAX_SAFE_INTEGER));
+}
+
+/** The checkout covering an instant: taken out at or before it and not returned before it, latest first. */
+export function coveringCheckout<C extends Pick<Checkout, 'outAtMs' | 'inAtMs'>>(checkouts: ReadonlyArray<C>, atMs: number): C | null {
+  let best: C | null = null;
+  for (const c of checkouts) {
+    if (c.outAtMs <= atMs && (c.inAtMs === null || c.inAtMs >= atMs) && (best === null || c.outAtMs > best.outAtMs)) best = c;
+  }
+  return best;
 }
 
 /** The offload month folder: footage/<serial>/<YYYY-MM of the offload in the dock's zone>. */
-function storedDir(ctx: DockContext, serial: string, atMs: number): string {
-  return `footage/${serial}/${ctx.iso(atMs).slice(0, 7)}`;
+function storedDir(env: PlanEnv, serial: string): string {
+  return `footage/${serial}/${env.iso(env.nowMs).slice(0, 7)}`;
 }
 
 /**
- * Turn what the recorder said at docking into decisions: the clock measurement and drift model, which
- * catalog entries to copy (with every ledger field of their recording), and the findings of this docking.
+ * Turn what the recorder said at docking, and what the ledger knew, into decisions: the clock measurement
+ * and drift model, which catalog entries to copy (with every ledger field of their recording), and the
+ * findings of this docking. Pure: same input, same plan; it reads and writes nothing.
  */
-export function planCatalog(ctx: DockContext, input: PlanInput): CatalogPlan {
+export function planDocking(input: PlanInput, facts: LedgerFacts, env: PlanEnv): DockingPlan {
   const { hello, info, clock: reading, catalog } = input;
   const serial = hello.serial;
-  const now = ctx.clock.now();
-  const synced = ctx.clock.synced();
+  const now = env.nowMs;
+  const synced = env.synced;
   const tz = reading.tz;
   const findings: NewFinding[] = [];
-  const kinds = new Set<string>();
-  const raise = (f: NewFinding) => {
-    findings.push(f);
-    kinds.add(f.kind);
-  };
+  const raise = (f: NewFinding) => findings.push({ serial, sessionId: input.sessionId, ...f });
 
   // ---- the clock
   const deviceMs = reading.time ? epochFromDeviceTime(reading.time, tz) + reading.ms : null;
@@ -89,24 +154,18 @@ export function planCatalog(ctx: DockContext, input: PlanInput): CatalogPlan {
     dockSynced: synced,
   };
   const newEvents = input.events.map((e) => toRecorderEvent(e, tz));
-  const storedEvents = (
-    ctx.ledger.db.prepare('SELECT idx, time_raw, code, arg, tz FROM device_events WHERE serial = ? ORDER BY idx').all(serial) as Array<{ idx: number; time_raw: string; code: number; arg: number; tz: number | null }>
-  ).map((r): RecorderEvent => {
-    const t = parseTime(r.time_raw);
-    return { index: r.idx, code: r.code, arg: r.arg, epochMs: t ? epochFromDeviceTime(t, r.tz ?? tz) : null };
+  const storedEvents = facts.storedEvents.map((r): RecorderEvent => {
+    const t = parseTime(r.timeRaw);
+    return { index: r.index, code: r.code, arg: r.arg, epochMs: t ? epochFromDeviceTime(t, r.tz ?? tz) : null };
   });
   const known = new Set(storedEvents.map((e) => e.index));
   const allEvents = [...storedEvents, ...newEvents.filter((e) => !known.has(e.index))];
   let model: DriftModel | null = null;
   if (m) {
-    // The dock's previous SET_TIME of this recorder, and what that docking measured before setting it.
-    const prev = ctx.ledger.db
-      .prepare('SELECT dock_time_ms, drift_ms FROM sessions WHERE serial = ? AND clock_set = 1 AND id != ? ORDER BY started_at_ms DESC LIMIT 1')
-      .get(serial, input.sessionId) as { dock_time_ms: number | null; drift_ms: number | null } | undefined;
-    const prevSync = input.previous?.lastSyncAtMs ?? null;
+    const last = facts.lastSync;
     model = buildDriftModel({
       docking: m,
-      lastSync: prevSync !== null ? { dockTimeMs: prevSync, driftMs: 0, ...(prev?.drift_ms != null ? { driftBeforeMs: prev.drift_ms } : {}) } : null,
+      lastSync: last ? { dockTimeMs: last.atMs, driftMs: 0, ...(last.driftBeforeMs !== null ? { driftBeforeMs: last.driftBeforeMs } : {}) } : null,
       events: allEvents,
     });
   }
@@ -114,26 +173,24 @@ export function planCatalog(ctx: DockContext, input: PlanInput): CatalogPlan {
     raise({
       kind: 'dock_unsynced',
       detail: 'the dock clock is not synchronised: drift recorded, no time corrected, recorder clock not set',
-      dedupeKey: `dock_unsynced:${ctx.iso(now).slice(0, 10)}`,
+      dedupeKey: `dock_unsynced:${env.iso(now).slice(0, 10)}`,
     });
   }
   if (m && readable) {
-    const cls = classifyDrift(m.driftMs, { warnMs: ctx.config.clock.driftWarnMs, faultMs: ctx.config.clock.driftFaultMs });
-    if (cls !== 'ok') raise({ kind: 'drift', detail: `recorder clock off by ${(m.driftMs / 1000).toFixed(1)} s (±${m.uncertaintyMs} ms): ${cls}`, sessionId: input.sessionId });
+    const cls = classifyDrift(m.driftMs, { warnMs: env.driftWarnMs, faultMs: env.driftFaultMs });
+    if (cls !== 'ok') raise({ kind: 'drift', detail: `recorder clock off by ${(m.driftMs / 1000).toFixed(1)} s (±${m.uncertaintyMs} ms): ${cls}` });
   }
   const newLost = newEvents.filter((e) => e.code === EventCode.CLOCK_LOST);
   if (!readable || newLost.length > 0) {
     raise({
       kind: 'clock_reset',
       detail: !readable ? `recorder clock reads "${reading.raw}", not a plausible time: its recordings' times cannot be corrected` : `recorder logged CLOCK_LOST (event ${newLost.map((e) => e.index).join(', ')})`,
-      sessionId: input.sessionId,
     });
   }
 
   // ---- completeness
-  const lastKnownSeq = ctx.ledger.recordings.maxSeq(serial);
   const gapItems = catalog.map((f) => ({ seq: f.seq, name: f.name, startEpochMs: f.start ? epochFromDeviceTime(f.start, tz) : null, durationMs: f.durationMs, flags: f.flags }));
-  for (const g of findCatalogGaps({ catalog: gapItems, events: allEvents, lastKnownSeq, options: { timezone: ctx.config.timezone } })) {
+  for (const g of findCatalogGaps({ catalog: gapItems, events: allEvents, lastKnownSeq: facts.lastKnownSeq, options: { timezone: env.timezone } })) {
     raise({
       kind: g.kind,
       detail: g.detail,
@@ -149,10 +206,9 @@ export function planCatalog(ctx: DockContext, input: PlanInput): CatalogPlan {
   }
 
   // ---- what to copy
-  const toCopy: CatalogPlan['toCopy'] = [];
+  const toCopy: CopyItem[] = [];
   const erasable: FileEntry[] = [];
   let skipped = 0;
-  const perFile = new Map<string, { flags: string[]; officerNo: string | null; late: boolean; delayMs: number | null; corrected: string | null }>();
   for (const entry of catalog) {
     const name = checkCatalogName(entry.name);
     if (!name.ok) {
@@ -163,8 +219,7 @@ export function planCatalog(ctx: DockContext, input: PlanInput): CatalogPlan {
       raise({ kind: 'size_mismatch', detail: `catalog entry seq ${entry.seq} "${entry.name}" claims ${entry.size} bytes; not copied, kept on the recorder`, seqFrom: entry.seq, seqTo: entry.seq, dedupeKey: `bad_size:${serial}:${entry.seq}` });
       continue;
     }
-    const size = Number(entry.size);
-    if (ctx.ledger.recordings.findStored(serial, entry.seq, size, entry.sha256, entry.name)) {
+    if (facts.stored.has(catalogKey(entry))) {
       skipped++;
       erasable.push(entry);
       continue;
@@ -190,7 +245,7 @@ export function planCatalog(ctx: DockContext, input: PlanInput): CatalogPlan {
 
     // The officer: the ledger's checkout covering the recording, else the recorder's INFO block.
     const specName = parseSpecName(entry.name);
-    const checkout = timeMs !== null ? ctx.ledger.checkouts.covering(serial, timeMs) : null;
+    const checkout = timeMs !== null ? coveringCheckout(facts.checkouts, timeMs) : null;
     let officerNo: string | null;
     if (checkout) {
       officerNo = checkout.officerNo;
@@ -200,91 +255,101 @@ export function planCatalog(ctx: DockContext, input: PlanInput): CatalogPlan {
       officerNo = info.userNo || specName?.userNo || null;
       flags.push('no_checkout');
     }
-    const unitNo = (officerNo && ctx.ledger.officers.get(officerNo)?.unitNo) || info.unitNo || null;
+    const unitNo = (officerNo && facts.officerUnits.get(officerNo)) || info.unitNo || null;
 
     const endMs = timeMs !== null ? timeMs + entry.durationMs : null;
     let late = false;
     let delayMs: number | null = null;
     if (endMs !== null) {
-      const d = offloadDeadline({ recordingEndEpochMs: endMs, offloadedAtEpochMs: now, timezone: ctx.config.timezone });
+      const d = offloadDeadline({ recordingEndEpochMs: endMs, offloadedAtEpochMs: now, timezone: env.timezone });
       late = d.late;
       delayMs = d.delayMs;
       if (late) flags.push('late_offload');
     }
-    const retention = retainUntil(timeMs ?? now, ctx.config.retention.months, ctx.config.timezone);
-    const plan: PlannedRecording = {
-      serial,
-      seq: entry.seq,
-      name: name.basename,
-      devicePath: entry.name,
-      deviceSha256: entry.sha256,
-      fileFlags: entry.flags,
-      recordedStart: entry.start ? recorderIso(entry.start, tz) : null,
-      recordedStartMs: recordedMs,
-      correctedStart: correctedMs !== null ? ctx.iso(correctedMs) : null,
-      correctedStartMs: correctedMs,
-      driftMs,
-      driftUncertaintyMs: uncMs,
-      durationMs: entry.durationMs,
-      offloadedAt: ctx.iso(now),
-      offloadedAtMs: now,
+    const retention = retainUntil(timeMs ?? now, env.retentionMonths, env.timezone);
+    toCopy.push({
+      entry,
+      late,
       delayMs,
-      sessionId: input.sessionId,
-      officerNo,
-      unitNo,
-      checkoutId: checkout?.id ?? null,
-      retainUntil: retention.iso,
-      retainUntilMs: retention.epochMs,
-      flags,
-      storedDir: storedDir(ctx, serial, now),
-      storedName: name.basename,
-      catalogSize: size,
-    };
-    perFile.set(`${entry.seq}:${entry.name}`, { flags, officerNo, late, delayMs, corrected: plan.correctedStart });
-    toCopy.push({ entry, plan });
+      recording: {
+        serial,
+        seq: entry.seq,
+        name: name.basename,
+        devicePath: entry.name,
+        deviceSha256: entry.sha256,
+        fileFlags: entry.flags,
+        recordedStart: entry.start ? recorderIso(entry.start, tz) : null,
+        recordedStartMs: recordedMs,
+        correctedStart: correctedMs !== null ? env.iso(correctedMs) : null,
+        correctedStartMs: correctedMs,
+        driftMs,
+        driftUncertaintyMs: uncMs,
+        durationMs: entry.durationMs,
+        offloadedAt: env.iso(now),
+        offloadedAtMs: now,
+        delayMs,
+        sessionId: input.sessionId,
+        officerNo,
+        unitNo,
+        checkoutId: checkout?.id ?? null,
+        retainUntil: retention.iso,
+        retainUntilMs: retention.epochMs,
+        flags,
+        storedDir: storedDir(env, serial),
+        storedName: name.basename,
+        catalogSize: Number(entry.size),
+      },
+    });
   }
 
   return {
     clock,
     catalogSize: catalog.length,
     skipped,
+    events: { rows: input.events, tz, lastIndex: input.eventsTotal > 0 ? input.eventsTotal - 1 : null },
+    findings,
     toCopy,
     erasable,
-    findingKinds: [...kinds],
-    commitReadings() {
-      const ins = ctx.ledger.db.prepare('INSERT OR IGNORE INTO device_events (serial, idx, time_raw, code, arg, session_id, tz) VALUES (?,?,?,?,?,?,?)');
-      for (const e of input.events) ins.run(serial, e.index, e.timeRaw, e.code, e.arg, input.sessionId, tz);
-      if (input.eventsTotal > 0) ctx.ledger.devices.setLastEventIndex(serial, input.eventsTotal - 1);
-      for (const f of findings) {
-        const r = ctx.ledger.findings.raise({ serial, sessionId: input.sessionId, ...f }, now);
-        if (r.created) ctx.ledger.audit.append(now, 'dock', 'finding.raised', String(r.id), { kind: f.kind, serial });
-      }
-    },
-    flagsAfterCopy(entry, sha256, size) {
-      const out: string[] = [];
-      if (entry.sha256 !== null && entry.sha256 !== sha256) out.push('hash_mismatch');
-      if (BigInt(size) !== entry.size) out.push('size_mismatch');
-      return out;
-    },
-    afterStore(entry, recordingId, sha256, size) {
-      const meta = perFile.get(`${entry.seq}:${entry.name}`);
-      const at = ctx.clock.now();
-      const raised: string[] = [];
-      const add = (kind: string, detail: string, state?: 'info') => {
-        raised.push(kind);
-        const r = ctx.ledger.findings.raise(
-          { kind, detail, serial, recordingId, sessionId: input.sessionId, seqFrom: entry.seq, seqTo: entry.seq, officerNo: meta?.officerNo ?? null, dedupeKey: `${kind}:${serial}:${entry.seq}:${sha256}`, ...(state ? { state } : {}) },
-          at,
-        );
-        if (r.created) ctx.ledger.audit.append(at, 'dock', 'finding.raised', String(r.id), { kind, serial, seq: entry.seq });
-      };
-      if (entry.sha256 !== null && entry.sha256 !== sha256) add('hash_mismatch', `${entry.name}: stored SHA-256 ${sha256} differs from the recorder's capture hash ${entry.sha256}; kept on the recorder`);
-      if (BigInt(size) !== entry.size) add('size_mismatch', `${entry.name}: catalog says ${entry.size} bytes, the volume held ${size}; kept on the recorder`);
-      if (meta?.late) add('late_offload', `${entry.name} offloaded ${Math.round((meta.delayMs ?? 0) / 3600_000)} h after it ended, past the same-day rule (004 §13)`);
-      if (meta?.flags.includes('wrong_officer')) add('wrong_officer', `${entry.name}: the recorder names officer ${info.userNo || '?'}, the ledger's checkout says ${meta.officerNo}`);
-      if (meta?.flags.includes('no_checkout')) add('no_checkout', `${entry.name}: recorded outside any checkout of ${serial} (004 §5, §18)`);
-      return raised;
-    },
+    findingKinds: [...new Set(findings.map((f) => f.kind))],
+  };
+}
+
+/** Flags the copy itself adds to a recording: what the volume held contradicts the catalog. */
+export function flagsAfterCopy(entry: Pick<FileEntry, 'sha256' | 'size'>, sha256: string, size: number): string[] {
+  const out: string[] = [];
+  if (entry.sha256 !== null && entry.sha256 !== sha256) out.push('hash_mismatch');
+  if (BigInt(size) !== entry.size) out.push('size_mismatch');
+  return out;
+}
+
+/** The findings one stored recording raises (in the same transaction as its row). */
+export function findingsAfterStore(item: CopyItem, info: Pick<InfoBlock, 'userNo'>, stored: { recordingId: number; sha256: string; size: number }): NewFinding[] {
+  const { entry, recording: r } = item;
+  const out: NewFinding[] = [];
+  const add = (kind: string, detail: string) =>
+    out.push({ kind, detail, serial: r.serial, recordingId: stored.recordingId, sessionId: r.sessionId, seqFrom: entry.seq, seqTo: entry.seq, officerNo: r.officerNo, dedupeKey: `${kind}:${r.serial}:${entry.seq}:${stored.sha256}` });
+  if (entry.sha256 !== null && entry.sha256 !== stored.sha256) add('hash_mismatch', `${entry.name}: stored SHA-256 ${stored.sha256} differs from the recorder's capture hash ${entry.sha256}; kept on the recorder`);
+  if (BigInt(stored.size) !== entry.size) add('size_mismatch', `${entry.name}: catalog says ${entry.size} bytes, the volume held ${stored.size}; kept on the recorder`);
+  if (item.late) add('late_offload', `${entry.name} offloaded ${Math.round((item.delayMs ?? 0) / 3600_000)} h after it ended, past the same-day rule (004 §13)`);
+  if (r.flags.includes('wrong_officer')) add('wrong_officer', `${entry.name}: the recorder names officer ${info.userNo || '?'}, the ledger's checkout says ${r.officerNo}`);
+  if (r.flags.includes('no_checkout')) add('no_checkout', `${entry.name}: recorded outside any checkout of ${r.serial} (004 §5, §18)`);
+  return out;
+}
+
+/**
+ * The recorder's three statements of who it is: HELLO's serial, the INFO block's serial and the serial in
+ * each spec-conforming catalog name. When they disagree nothing may be attributed to either serial: the
+ * session stops before copying with an `identity_mismatch` finding naming all three.
+ */
+export function identityConflict(hello: Pick<Hello, 'serial'>, info: Pick<InfoBlock, 'serial'>, catalog: ReadonlyArray<Pick<FileEntry, 'name'>>): { detail: string; nameSerials: string[] } | null {
+  const nameSerials = [...new Set(catalog.map((e) => parseSpecName(e.name)?.serial).filter((s): s is string => !!s))].sort();
+  const infoSerial = info.serial;
+  const agree = infoSerial === hello.serial && nameSerials.every((s) => s === hello.serial);
+  if (agree) return null;
+  const names = nameSerials.length > 0 ? nameSerials.map((s) => `"${s}"`).join(', ') : 'none';
+  return {
+    nameSerials,
+    detail: `the recorder contradicts itself: HELLO says serial "${hello.serial}", its INFO block says "${infoSerial}", its file names say ${names}; nothing copied, nothing erased`,
   };
 }
 

@@ -1,22 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { lstat, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { lstat } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { RecorderClient } from '../../firmware-protocol/client/client.js';
 import { Caps, LoginRole, Status } from '../../firmware-protocol/codec/constants.js';
-import { LinkClosedError, LinkError, ProtocolError } from '../../firmware-protocol/codec/errors.js';
+import { AbortedError, LinkClosedError, LinkError, ProtocolError } from '../../firmware-protocol/codec/errors.js';
 import { deviceTimeFromEpoch, epochFromDeviceTime } from '../../firmware-protocol/codec/fields.js';
 import type { FileEntry, Hello, InfoBlock, RecorderStatus } from '../../firmware-protocol/codec/payloads.js';
+import { DockError } from '../errors.js';
+import { eraseSignedOriginals } from '../ingest/erase.js';
 import { IngestError } from '../ingest/errors.js';
 import type { DockingManifest, ManifestFileEntry } from '../ingest/manifest.js';
 import { resolveOnVolume, storeFile } from '../ingest/offload.js';
-import { hashFile } from '../ingest/recovery.js';
-import { checkCatalogName } from '../ingest/names.js';
+import { copyEach } from '../ingest/scheduler.js';
+import type { NewFinding } from '../ledger/findings.js';
 import type { Recording } from '../ledger/recordings.js';
 import type { Logger } from '../log.js';
-import { planCatalog, type CatalogPlan } from './plan.js';
+import { VolumeWaitAborted } from '../transport/volumes.js';
 import type { DockContext } from './context.js';
+import { catalogKey, entriesToLookUp, findingsAfterStore, flagsAfterCopy, identityConflict, officersToLookUp, planDocking, type CopyItem, type DockingPlan, type LedgerFacts } from './plan.js';
 import type { SlotProgress } from './slots.js';
+import { awaitWholeVolume, VolumeNotReady } from './volume-ready.js';
 
 /** The states a slot shows while its session works; `ready` and `failed` are final (CONTRACT). */
 export type SessionState =
@@ -34,14 +37,24 @@ export type SessionState =
   | 'failed'
   | 'interrupted';
 
-export class SessionFailure extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SessionFailure';
-  }
+/** Why a docking session ended other than `ready` (the catalogue gives each its slot words). */
+export const SESSION_FAILURE_CODES = [
+  'protocol', // the recorder speaks another protocol version, or sent a serial or label that is not a plain name
+  'duplicate', // a recorder with this serial is already docked on another port
+  'auth', // the recorder refused the admin password
+  'locked', // the recorder is locked after failed logins
+  'busy', // the recorder is recording and will not enter mass storage
+  'label_changed', // the recorder answered two ENTER_MSC with two volume labels
+  'identity_mismatch', // HELLO, the INFO block and the catalog's file names name different serials
+  'volume_missing', // the recorder's volume did not appear (or stayed an empty folder) within detect.volumeTimeoutMs
+  'volume_mismatch', // the volume holds none of the recorder's catalogued files
+  'unplugged', // the recorder left the dock during the session
+  'aborted', // the daemon stopped during the session
+] as const;
+export type SessionFailureCode = (typeof SESSION_FAILURE_CODES)[number];
+
+export class SessionFailure extends DockError<SessionFailureCode> {
+  readonly domain = 'session';
 }
 
 /** Minutes east of UTC of the dock's zone at an instant (what the dock writes into a recorder). */
@@ -62,7 +75,10 @@ export class DockingSession {
   readonly id: string;
   private readonly log: Logger;
   private readonly client: RecorderClient;
-  private aborted: string | null = null;
+  /** Fires on unplug, a stopping daemon or `abort`: cancels every request, wait and copy of this session at once. */
+  private readonly stop = new AbortController();
+  private stopCode: 'unplugged' | 'aborted' = 'aborted';
+  private readonly onLinkClose = () => this.cancel('unplugged', 'recorder link closed (unplugged)');
   private state: SessionState = 'identifying';
   private serial: string | null = null;
   private progress: SlotProgress = { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0, rate: 0 };
@@ -72,20 +88,31 @@ export class DockingSession {
   constructor(
     private readonly ctx: DockContext,
     readonly port: string,
-    link: Duplex,
+    private readonly link: Duplex,
   ) {
     this.id = `${new Date(ctx.clock.now()).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomUUID().slice(0, 8)}`;
     this.log = ctx.log.child({ component: 'session', port, session: this.id });
-    this.client = new RecorderClient(link, { log: this.log });
+    this.client = new RecorderClient(link, { log: this.log, signal: this.stop.signal });
+    link.once('close', this.onLinkClose);
   }
 
-  /** Stop at the next step (daemon shutdown or unplug). Files already stored stay stored. */
-  abort(reason: string): void {
-    if (!this.aborted) this.aborted = reason;
+  /** Stop now (daemon shutdown or unplug): every wait and copy is cancelled. Files already stored stay stored. */
+  abort(reason: string, code: 'unplugged' | 'aborted' = 'aborted'): void {
+    this.cancel(code, reason);
+  }
+
+  private cancel(code: 'unplugged' | 'aborted', reason: string): void {
+    if (this.stop.signal.aborted) return;
+    this.stopCode = code;
+    this.stop.abort(reason);
+  }
+
+  private get stopReason(): string {
+    return String(this.stop.signal.reason);
   }
 
   private check(): void {
-    if (this.aborted) throw new SessionFailure('aborted', this.aborted);
+    if (this.stop.signal.aborted) throw new SessionFailure(this.stopCode, this.stopReason);
     if (this.client.isClosed) throw new SessionFailure('unplugged', 'recorder link closed (unplugged)');
   }
 
@@ -130,21 +157,30 @@ export class DockingSession {
       this.log.info({ serial: this.serial }, 'docking session finished');
       return 'ready';
     } catch (e) {
-      const interrupted = this.client.isClosed || e instanceof LinkClosedError || (e instanceof SessionFailure && (e.code === 'unplugged' || e.code === 'aborted')) || (e instanceof IngestError && (e.code === 'volume_gone' || e.code === 'aborted'));
-      const message = (e as Error).message;
+      const interrupted =
+        this.stop.signal.aborted ||
+        this.client.isClosed ||
+        e instanceof LinkClosedError ||
+        e instanceof AbortedError ||
+        e instanceof VolumeWaitAborted ||
+        (e instanceof SessionFailure && (e.code === 'unplugged' || e.code === 'aborted')) ||
+        (e instanceof IngestError && (e.code === 'volume_gone' || e.code === 'aborted'));
+      // A cancelled wait says "aborted"; the slot says why it was cancelled.
+      const message = this.stop.signal.aborted && !(e instanceof IngestError && e.code === 'volume_gone') ? this.stopReason : (e as Error).message;
       try {
         ctx.ledger.sessions.end(this.id, interrupted ? 'interrupted' : 'failed', ctx.clock.now(), message);
       } catch (ledgerError) {
         // The ledger itself failing (its disk full): the slot must still end; start-up recovery marks the session.
         this.log.error({ err: (ledgerError as Error).message }, 'could not record the end of the docking session');
       }
-      if (!(e instanceof SessionFailure || e instanceof LinkError || e instanceof IngestError)) this.log.error({ err: e }, 'docking session crashed');
+      if (!(e instanceof DockError || e instanceof LinkError || e instanceof VolumeWaitAborted)) this.log.error({ err: e }, 'docking session crashed');
       else this.log.warn({ serial: this.serial, err: message }, interrupted ? 'docking session interrupted' : 'docking session failed');
       const final = interrupted ? 'interrupted' : 'failed';
       this.setState(final, { error: message });
       return final;
     } finally {
       this.volumeGone?.();
+      this.link.off('close', this.onLinkClose);
       // The link stays open for checkout; it gets a client of its own.
       this.client.detach();
     }
@@ -190,16 +226,22 @@ export class DockingSession {
     const officer = info.userNo ? { officerNo: info.userNo, name: info.userName, unitNo: info.unitNo } : null;
     ctx.slots.update(this.port, { battery: status.battery, officer });
 
-    const plan = planCatalog(ctx, {
-      sessionId: this.id,
-      hello,
-      info,
-      status,
-      clock: timed,
-      events: events.events,
-      eventsTotal: events.total,
-      catalog,
-      previous: before,
+    // -- a recorder that contradicts itself about who it is gets nothing attributed to either serial
+    const conflict = identityConflict(hello, info, catalog);
+    if (conflict) {
+      this.raise({ kind: 'identity_mismatch', detail: conflict.detail, dedupeKey: `identity_mismatch:${hello.serial}:${info.serial}:${conflict.nameSerials.join(',')}` });
+      throw new SessionFailure('identity_mismatch', conflict.detail);
+    }
+
+    const input = { sessionId: this.id, hello, info, clock: timed, events: events.events, eventsTotal: events.total, catalog };
+    const plan = planDocking(input, this.readFacts(hello.serial, input, before?.lastSyncAtMs ?? null), {
+      nowMs: ctx.clock.now(),
+      synced: ctx.clock.synced(),
+      timezone: ctx.config.timezone,
+      retentionMonths: ctx.config.retention.months,
+      driftWarnMs: ctx.config.clock.driftWarnMs,
+      driftFaultMs: ctx.config.clock.driftFaultMs,
+      iso: ctx.iso,
     });
     this.recordReadings(hello, info, status, plan);
     this.checkIn(hello.serial);
@@ -218,13 +260,13 @@ export class DockingSession {
     const needVolume = plan.toCopy.length > 0 || (toErase && plan.erasable.length > 0);
     let volume: { path: string; label: string; release: () => void } | null = null;
     try {
-      if (needVolume) volume = await this.enterMassStorage(catalog);
+      if (needVolume) volume = await this.enterMassStorage([...plan.toCopy.map((i) => i.entry), ...plan.erasable]);
       if (volume) {
         try {
-          await this.offload(volume.path, plan);
+          await this.offload(volume.path, plan, info);
         } catch (e) {
           // The dock's own failure (disk full): sign what was stored, so it is evidence now, then fail.
-          if (e instanceof IngestError && e.code === 'disk_low' && !this.client.isClosed && !this.aborted) {
+          if (e instanceof IngestError && e.code === 'disk_low' && !this.client.isClosed && !this.stop.signal.aborted) {
             this.setState('signing');
             await this.sign(hello, info, plan, 'failed');
           }
@@ -238,7 +280,11 @@ export class DockingSession {
       // -- erase what is verified, committed and signed
       if (volume && toErase) {
         this.setState('erasing');
-        await this.erase(volume.path, hello.serial, catalog);
+        const { erasedSeqs } = await eraseSignedOriginals(
+          { dataDir: ctx.config.dataDir, ledger: ctx.ledger, ops: ctx.ops, log: this.log, now: ctx.clock.now, signal: this.stop.signal },
+          { volumePath: volume.path, serial: hello.serial, sessionId: this.id, catalog, copiedHashes: this.copiedHashes },
+        );
+        this.erasedSeqs.push(...erasedSeqs);
       }
     } finally {
       if (volume) await this.leaveMassStorage(volume);
@@ -255,8 +301,31 @@ export class DockingSession {
   /** Catalog name → SHA-256 of what this session copied from that path on the volume. */
   private readonly copiedHashes = new Map<string, string>();
 
-  private recordReadings(hello: Hello, info: InfoBlock, status: RecorderStatus, plan: CatalogPlan): void {
+  /** What the ledger knows that the planner needs, read before it runs (the planner reads nothing itself). */
+  private readFacts(serial: string, input: { info: InfoBlock; catalog: FileEntry[] }, lastSyncAtMs: number | null): LedgerFacts {
+    const { ledger } = this.ctx;
+    const stored = new Set<string>();
+    for (const e of entriesToLookUp(input.catalog)) if (ledger.recordings.findStored(serial, e.seq, Number(e.size), e.sha256, e.name)) stored.add(catalogKey(e));
+    const checkouts = ledger.checkouts.ofDevice(serial);
+    const officerUnits = new Map<string, string | null>();
+    for (const no of officersToLookUp(input, checkouts)) {
+      const o = ledger.officers.get(no);
+      if (o) officerUnits.set(no, o.unitNo);
+    }
+    return {
+      storedEvents: ledger.deviceEvents.list(serial),
+      lastSync: lastSyncAtMs !== null ? { atMs: lastSyncAtMs, driftBeforeMs: ledger.sessions.lastClockSet(serial, this.id)?.driftMs ?? null } : null,
+      lastKnownSeq: ledger.recordings.maxSeq(serial),
+      stored,
+      checkouts,
+      officerUnits,
+    };
+  }
+
+  /** Apply the plan's readings in one transaction: the session's readings and clock, events, docking findings. */
+  private recordReadings(hello: Hello, info: InfoBlock, status: RecorderStatus, plan: DockingPlan): void {
     const { ctx } = this;
+    const at = ctx.clock.now();
     ctx.ledger.tx(() => {
       ctx.ledger.sessions.recordReadings(this.id, { info, battery: status.battery, freeMiB: status.freeMiB, totalMiB: status.totalMiB, filesTotal: plan.catalogSize });
       ctx.ledger.sessions.recordClock(this.id, {
@@ -268,9 +337,17 @@ export class DockingSession {
         dockSynced: plan.clock.dockSynced,
       });
       ctx.ledger.devices.recordHealth(hello.serial, { battery: status.battery, freeMiB: status.freeMiB, totalMiB: status.totalMiB, fileCount: status.fileCount, info });
-      plan.commitReadings();
+      ctx.ledger.deviceEvents.add(hello.serial, this.id, plan.events.tz, plan.events.rows);
+      if (plan.events.lastIndex !== null) ctx.ledger.devices.setLastEventIndex(hello.serial, plan.events.lastIndex);
+      for (const f of plan.findings) this.raiseIn(f, at);
       ctx.ledger.sessions.countSkipped(this.id, plan.skipped);
     });
+  }
+
+  /** Raise a finding (deduplicated) and audit it; inside the caller's transaction. */
+  private raiseIn(f: NewFinding, at: number): void {
+    const r = this.ctx.ledger.findings.raise(f, at);
+    if (r.created) this.ctx.ledger.audit.append(at, 'dock', 'finding.raised', String(r.id), { kind: f.kind, serial: f.serial ?? null, ...(f.seqFrom != null && f.recordingId != null ? { seq: f.seqFrom } : {}) });
   }
 
   /** Docking checks a recorder in only when it was checked out and has left the dock since (CONTRACT). */
@@ -313,7 +390,7 @@ export class DockingSession {
     await this.client.exitMsc().catch((e) => {
       if (!(e instanceof ProtocolError && e.status === Status.WRONG_MODE)) throw e;
     });
-    await this.ctx.volumes.waitGone(label, 10_000);
+    await this.ctx.volumes.waitGone(label, 10_000, this.stop.signal);
   }
 
   /**
@@ -321,7 +398,7 @@ export class DockingSession {
    * mass storage at once, waits until the other's volume is gone, and enters again, so that one
    * `<mountRoot>/<label>` is only ever one recorder's volume while a session works on it.
    */
-  private async enterMassStorage(catalog: FileEntry[]): Promise<{ path: string; label: string; release: () => void }> {
+  private async enterMassStorage(expected: FileEntry[]): Promise<{ path: string; label: string; release: () => void }> {
     const { ctx } = this;
     this.setState('entering_msc');
     let label: string;
@@ -341,38 +418,26 @@ export class DockingSession {
       this.log.info({ label }, 'another docked recorder has this volume label: waiting for its volume to go');
       await this.client.exitMsc().catch(() => undefined);
     }
-    const release = await ctx.labels.acquire(label);
+    const release = await ctx.labels.acquire(label, this.stop.signal);
     try {
       this.check();
-      if (wasHeld && (await this.enterMsc()) !== label) throw new SessionFailure('protocol', 'recorder changed its volume label between two ENTER_MSC');
-      const path = await ctx.volumes.waitFor(label, ctx.config.detect.volumeTimeoutMs);
+      if (wasHeld && (await this.enterMsc()) !== label) throw new SessionFailure('label_changed', 'the recorder changed its volume label between two ENTER_MSC: dock it again');
+      // Read the volume only once it is whole: a mount point, or a folder holding the catalogued files.
+      let v;
+      try {
+        v = await awaitWholeVolume(ctx.volumes, label, expected, { timeoutMs: ctx.config.detect.volumeTimeoutMs, signal: this.stop.signal });
+      } catch (e) {
+        if (e instanceof VolumeNotReady) throw new SessionFailure(e.verdict === 'absent' ? 'volume_missing' : 'volume_mismatch', e.message);
+        throw e;
+      }
+      this.log.info({ label, mounted: v.mounted, waitedMs: v.waitedMs, missing: v.missing.length }, 'volume ready');
+      if (v.missing.length > 0) this.log.warn({ missing: v.missing.slice(0, 20), count: v.missing.length }, 'volume lacks some catalogued files, or their sizes differ: offloading what is there');
       this.volumeGone = ctx.volumes.onceGone(label, () => this.log.warn({ label }, 'volume vanished'));
-      await this.checkVolume(path, catalog);
-      return { path, label, release };
+      return { path: v.path, label, release };
     } catch (e) {
       this.releaseWhenGone(label, release);
       throw e;
     }
-  }
-
-  /**
-   * Before trusting a volume, the catalog's files must be on it (names and sizes). None of them: not this
-   * recorder's volume. Some missing: offload what is there (erase checks each file's content anyway).
-   */
-  private async checkVolume(path: string, catalog: FileEntry[]): Promise<void> {
-    const expected = catalog.filter((f) => checkCatalogName(f.name).ok);
-    if (expected.length === 0) return;
-    let found = 0;
-    for (const f of expected) {
-      try {
-        const st = await lstat(join(path, ...f.name.split('/')));
-        if (st.isFile() && BigInt(st.size) === f.size) found++;
-      } catch {
-        /* counted as not found */
-      }
-    }
-    if (found === 0) throw new SessionFailure('volume_mismatch', `volume at ${path} holds none of the recorder's catalogued files: not this recorder's volume`);
-    if (found < expected.length) this.log.warn({ found, expected: expected.length }, 'volume lacks some catalogued files, or their sizes differ');
   }
 
   /** Free the label for another recorder only once this volume is really gone. */
@@ -393,25 +458,24 @@ export class DockingSession {
   }
 
   /**
-   * Copy every planned file, two at a time (one per core: hashing is what bounds a copy), committing each
-   * as soon as it is whole. The first error that ends the session stops both lanes from taking another
-   * file; the file still in flight in the other lane finishes or fails on its own, then the error is thrown.
+   * Copy every planned file through the keyed copy queue (two at a time, one seq never twice at once),
+   * committing each as soon as it is whole. The first error that ends the session starts no further file;
+   * an unplug or a stop cancels the copies in flight too.
    */
-  private async offload(volumePath: string, plan: CatalogPlan): Promise<void> {
+  private async offload(volumePath: string, plan: DockingPlan, info: InfoBlock): Promise<void> {
     const { ctx } = this;
     this.setState('offloading');
-    const bytesTotal = plan.toCopy.reduce((s, p) => s + p.plan.catalogSize, 0);
+    const bytesTotal = plan.toCopy.reduce((s, p) => s + p.recording.catalogSize, 0);
     this.bumpProgress({ filesTotal: plan.toCopy.length, bytesTotal, filesDone: 0, bytesDone: 0 });
     const started = Date.now();
     let committed = 0;
-    const inFlight = new Map<number, { planned: number; done: number }>();
+    const inFlight = new Map<CopyItem, { planned: number; done: number }>();
     const shown = () => committed + [...inFlight.values()].reduce((a, f) => a + f.done, 0);
-    const deps = { dataDir: ctx.config.dataDir, ledger: ctx.ledger, pool: ctx.pool, ops: ctx.ops, minFreeBytes: ctx.config.offload.minFreeBytes, now: ctx.clock.now, iso: ctx.iso };
+    const deps = { dataDir: ctx.config.dataDir, ledger: ctx.ledger, pool: ctx.pool, ops: ctx.ops, minFreeBytes: ctx.config.offload.minFreeBytes, now: ctx.clock.now, iso: ctx.iso, signal: this.stop.signal };
     const volumeDev = (await lstat(volumePath)).dev;
-    const queue = [...plan.toCopy];
-    let failure: unknown = null;
 
-    const copyOne = async (item: CatalogPlan['toCopy'][number], lane: number): Promise<void> => {
+    const copyOne = async (item: CopyItem): Promise<void> => {
+      this.check();
       let src: string;
       try {
         src = await resolveOnVolume(volumePath, item.entry.name);
@@ -420,29 +484,35 @@ export class DockingSession {
         return this.failFile(volumePath, item.entry, e);
       }
       const raised: string[] = [];
-      // The other lane's file is not on disk yet: the free-space floor counts it as written.
+      // Files in flight are not on disk yet: the free-space floor counts them as written.
       const reserved = [...inFlight.values()].reduce((a, f) => a + Math.max(0, f.planned - f.done), 0);
-      inFlight.set(lane, { planned: item.plan.catalogSize, done: 0 });
+      inFlight.set(item, { planned: item.recording.catalogSize, done: 0 });
       try {
         const out = await storeFile(
           { ...deps, minFreeBytes: deps.minFreeBytes + reserved },
           src,
-          item.plan,
-          (sha, size) => plan.flagsAfterCopy(item.entry, sha, size),
+          item.recording,
+          (sha, size) => flagsAfterCopy(item.entry, sha, size),
           (b) => {
-            inFlight.set(lane, { planned: item.plan.catalogSize, done: b });
+            inFlight.set(item, { planned: item.recording.catalogSize, done: b });
             this.bumpProgress({ bytesDone: shown(), rate: rate(shown(), started) });
           },
-          (id, sha, size) => raised.push(...plan.afterStore(item.entry, id, sha, size)),
+          (recordingId, sha256, size) => {
+            const at = ctx.clock.now();
+            for (const f of findingsAfterStore(item, info, { recordingId, sha256, size })) {
+              this.raiseIn(f, at);
+              raised.push(f.kind);
+            }
+          },
           volumeDev,
         );
         for (const k of raised) this.noteFinding(k);
         this.copiedHashes.set(item.entry.name, out.sha256);
-        inFlight.delete(lane);
+        inFlight.delete(item);
         committed += out.size;
         this.bumpProgress({ filesDone: this.progress.filesDone + 1, bytesDone: shown(), rate: rate(shown(), started) });
       } catch (e) {
-        inFlight.delete(lane);
+        inFlight.delete(item);
         if (!(e instanceof IngestError)) throw e;
         if (e.code === 'disk_low') {
           this.raise({ kind: 'disk_low', detail: e.message, dedupeKey: undefined });
@@ -452,33 +522,7 @@ export class DockingSession {
       }
     };
 
-    // Two entries with one seq (a recorder listing a file twice) never run at once: the second must see
-    // the first one's ledger row to know it is the same file.
-    const seqsInFlight = new Set<number>();
-    const take = (): CatalogPlan['toCopy'][number] | null => {
-      const i = queue.findIndex((x) => !seqsInFlight.has(x.entry.seq));
-      return i < 0 ? null : queue.splice(i, 1)[0]!;
-    };
-    const runLane = async (lane: number): Promise<void> => {
-      while (failure === null && queue.length > 0) {
-        const item = take();
-        if (!item) {
-          await new Promise((r) => setTimeout(r, 20));
-          continue;
-        }
-        seqsInFlight.add(item.entry.seq);
-        try {
-          this.check();
-          await copyOne(item, lane);
-        } catch (e) {
-          failure ??= e;
-        } finally {
-          seqsInFlight.delete(item.entry.seq);
-        }
-      }
-    };
-    await Promise.all([runLane(0), runLane(1)]);
-    if (failure !== null) throw failure;
+    await copyEach(plan.toCopy, { concurrency: 2, keyOf: (item) => item.entry.seq, copy: copyOne, signal: this.stop.signal });
   }
 
   /**
@@ -487,8 +531,7 @@ export class DockingSession {
    * gets its finding and the offload goes on with the next one.
    */
   private failFile(volumePath: string, entry: FileEntry, e: IngestError): void {
-    if (this.aborted) throw new SessionFailure('aborted', this.aborted);
-    if (this.client.isClosed) throw new SessionFailure('unplugged', 'recorder link closed (unplugged)');
+    this.check();
     if (e.code === 'volume_gone' || e.code === 'aborted' || !this.ctx.volumes.isPresent(dirnameLabel(volumePath))) {
       throw new IngestError('volume_gone', `volume vanished: ${e.message}`);
     }
@@ -502,16 +545,12 @@ export class DockingSession {
   }
 
   private raise(f: { kind: string; detail: string; seqFrom?: number; seqTo?: number; dedupeKey: string | undefined }): void {
-    const { ctx } = this;
-    const at = ctx.clock.now();
-    ctx.ledger.tx(() => {
-      const r = ctx.ledger.findings.raise({ kind: f.kind, detail: f.detail, serial: this.serial, sessionId: this.id, seqFrom: f.seqFrom ?? null, seqTo: f.seqTo ?? null, ...(f.dedupeKey ? { dedupeKey: f.dedupeKey } : {}) }, at);
-      if (r.created) ctx.ledger.audit.append(at, 'dock', 'finding.raised', String(r.id), { kind: f.kind, serial: this.serial });
-    });
+    const at = this.ctx.clock.now();
+    this.ctx.ledger.tx(() => this.raiseIn({ kind: f.kind, detail: f.detail, serial: this.serial, sessionId: this.id, seqFrom: f.seqFrom ?? null, seqTo: f.seqTo ?? null, ...(f.dedupeKey ? { dedupeKey: f.dedupeKey } : {}) }, at));
     this.noteFinding(f.kind);
   }
 
-  private async sign(hello: Hello, info: InfoBlock, plan: CatalogPlan, result: 'ok' | 'failed' = 'ok'): Promise<void> {
+  private async sign(hello: Hello, info: InfoBlock, plan: DockingPlan, result: 'ok' | 'failed' = 'ok'): Promise<void> {
     const { ctx } = this;
     const unsigned = ctx.ledger.recordings.unsigned(hello.serial);
     if (result === 'failed' && unsigned.length === 0) return;
@@ -535,56 +574,6 @@ export class DockingSession {
     await ctx.chain.append(manifest, 'dock', (sha) => {
       ctx.ledger.recordings.markSigned(unsigned.map((r) => r.id), this.id);
       ctx.ledger.sessions.setManifest(this.id, sha);
-    });
-  }
-
-  /** Erase from the recorder only files whose stored copy is verified, committed and signed. */
-  private async erase(volumePath: string, serial: string, catalog: FileEntry[]): Promise<void> {
-    const { ctx } = this;
-    const erased: number[] = [];
-    const dirs = new Set<string>();
-    for (const entry of catalog) {
-      this.check();
-      const size = Number(entry.size);
-      const rec = ctx.ledger.recordings.findStored(serial, entry.seq, size, entry.sha256);
-      if (!rec || rec.manifestSessionId === null || rec.purgedAtMs !== null) continue;
-      if (rec.flags.includes('hash_mismatch') || rec.flags.includes('size_mismatch') || rec.devicePath !== entry.name) continue;
-      if (entry.sha256 !== null && entry.sha256 !== rec.sha256) continue;
-      let src: string;
-      try {
-        src = await resolveOnVolume(volumePath, entry.name);
-        const st = await lstat(src);
-        if (st.size !== rec.size) continue;
-        // The stored copy must be there, whole, before its original goes.
-        const kept = await lstat(join(ctx.config.dataDir, rec.storedPath));
-        if (!kept.isFile() || kept.size !== rec.size) {
-          this.log.error({ seq: entry.seq, storedPath: rec.storedPath }, 'stored copy missing or of the wrong size: not erasing the original');
-          continue;
-        }
-        // What is on the volume must be what was stored: known when this session copied it from this very
-        // path, else hashed now (an earlier docking stored it; the volume could hold other content).
-        const copied = this.copiedHashes.get(entry.name);
-        const onVolume = copied ?? (await hashFile(src));
-        if (onVolume !== rec.sha256) {
-          this.log.warn({ seq: entry.seq, name: entry.name }, 'volume file differs from the stored copy: not erased');
-          continue;
-        }
-      } catch {
-        continue;
-      }
-      await unlink(src);
-      dirs.add(dirname(src));
-      erased.push(rec.id);
-      this.erasedSeqs.push(entry.seq);
-    }
-    for (const d of dirs) await this.ctx.ops.fsyncDir(d).catch((e) => this.log.warn({ dir: d, err: (e as Error).message }, 'fsync of volume folder failed'));
-    await this.ctx.ops.fsyncDir(volumePath).catch(() => undefined);
-    if (erased.length === 0) return;
-    const at = ctx.clock.now();
-    ctx.ledger.tx(() => {
-      ctx.ledger.recordings.markErased(erased, at);
-      ctx.ledger.sessions.countErased(this.id, erased.length);
-      ctx.ledger.audit.append(at, 'dock', 'recorder.erased', serial, { sessionId: this.id, recordingIds: erased });
     });
   }
 }

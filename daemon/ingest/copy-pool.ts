@@ -32,7 +32,8 @@ interface Slot {
 interface Task {
   /** Who asked (a docking session): free workers go to the owner with the fewest copies running. */
   owner: string;
-  job: Omit<CopyJob, 'id'>;
+  job: Omit<CopyJob, 'id' | 'cancel'>;
+  cancel: SharedArrayBuffer;
   onProgress: (bytes: number) => void;
   resolve: (r: { sha256: string; bytes: number }) => void;
   reject: (e: Error) => void;
@@ -42,7 +43,7 @@ interface Task {
 export class CopyPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
-  private readonly running = new Map<number, Task & { slot: Slot; lastActivity: number }>();
+  private readonly running = new Map<number, { task: Task; slot: Slot; lastActivity: number }>();
   private stallTimer: NodeJS.Timeout | null = null;
   private readonly lastServed = new Map<string, number>();
   private serveCount = 0;
@@ -52,14 +53,54 @@ export class CopyPool {
   constructor(
     readonly size = Math.max(1, Math.min(4, availableParallelism())),
     private readonly stallMs = 60_000,
+    /** After a cancel, how long a worker may take to notice before it is terminated (a read blocked on a dead device). */
+    private readonly cancelGraceMs = 2_000,
   ) {}
 
-  copy(job: Omit<CopyJob, 'id'>, onProgress: (bytes: number) => void = () => undefined, owner = ''): Promise<{ sha256: string; bytes: number }> {
+  /**
+   * Copy and hash one file in a worker. `signal` cancels it at once: a queued job never starts, a running
+   * one rejects with ABORTED immediately while its worker stops within one chunk (or is terminated after
+   * `cancelGraceMs`); the worker closes its files, the caller removes the temp file.
+   */
+  copy(job: Omit<CopyJob, 'id' | 'cancel'>, onProgress: (bytes: number) => void = () => undefined, owner = '', signal?: AbortSignal): Promise<{ sha256: string; bytes: number }> {
     if (this.closed) return Promise.reject(new CopyError('CLOSED', 'copy pool closed'));
+    if (signal?.aborted) return Promise.reject(new CopyError('ABORTED', 'copy cancelled'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ owner, job, onProgress, resolve, reject });
+      const task: Task = { owner, job, cancel: new SharedArrayBuffer(4), onProgress, resolve, reject };
+      const onAbort = () => this.cancelTask(task);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const off = () => signal?.removeEventListener('abort', onAbort);
+      task.resolve = (r) => (off(), resolve(r));
+      task.reject = (e) => (off(), reject(e));
+      this.queue.push(task);
       this.pump();
     });
+  }
+
+  private cancelTask(task: Task): void {
+    const queued = this.queue.indexOf(task);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      task.reject(new CopyError('ABORTED', 'copy cancelled'));
+      return;
+    }
+    for (const [id, t] of this.running) {
+      if (t.task !== task) continue;
+      Atomics.store(new Int32Array(task.cancel), 0, 1);
+      // The caller learns at once; the worker's own answer (ABORTED) then frees its slot.
+      const settle = task.reject;
+      task.resolve = () => undefined;
+      task.reject = () => undefined;
+      task.onProgress = () => undefined;
+      settle(new CopyError('ABORTED', 'copy cancelled'));
+      const timer = setTimeout(() => {
+        if (this.running.get(id) !== t) return;
+        this.onWorkerDeath(t.slot, new Error('cancelled copy did not stop'));
+        void t.slot.worker.terminate();
+      }, this.cancelGraceMs);
+      timer.unref();
+      return;
+    }
   }
 
   /**
@@ -69,7 +110,7 @@ export class CopyPool {
    */
   private nextTask(): Task {
     const running = new Map<string, number>();
-    for (const t of this.running.values()) running.set(t.owner, (running.get(t.owner) ?? 0) + 1);
+    for (const { task: t } of this.running.values()) running.set(t.owner, (running.get(t.owner) ?? 0) + 1);
     const key = (t: Task): [number, number] => [running.get(t.owner) ?? 0, this.lastServed.get(t.owner) ?? -1];
     let best = 0;
     for (let i = 1; i < this.queue.length; i++) {
@@ -80,7 +121,7 @@ export class CopyPool {
     const task = this.queue.splice(best, 1)[0]!;
     this.lastServed.set(task.owner, this.serveCount++);
     if (this.lastServed.size > 256) {
-      const active = new Set([...this.queue, ...this.running.values()].map((t) => t.owner));
+      const active = new Set([...this.queue, ...[...this.running.values()].map((r) => r.task)].map((t) => t.owner));
       for (const o of this.lastServed.keys()) if (!active.has(o) && o !== task.owner) this.lastServed.delete(o);
     }
     return task;
@@ -104,8 +145,8 @@ export class CopyPool {
       const task = this.nextTask();
       const id = this.nextId++;
       slot.busy = true;
-      this.running.set(id, { ...task, slot, lastActivity: Date.now() });
-      slot.worker.postMessage({ ...task.job, id } satisfies CopyJob);
+      this.running.set(id, { task, slot, lastActivity: Date.now() });
+      slot.worker.postMessage({ ...task.job, id, cancel: task.cancel } satisfies CopyJob);
     }
     this.watchStalls();
   }
@@ -137,11 +178,11 @@ export class CopyPool {
     const t = this.running.get(m.id);
     if (!t) return;
     t.lastActivity = Date.now();
-    if (m.type === 'progress') return t.onProgress(m.bytes);
+    if (m.type === 'progress') return t.task.onProgress(m.bytes);
     this.running.delete(m.id);
     slot.busy = false;
-    if (m.type === 'done') t.resolve({ sha256: m.sha256, bytes: m.bytes });
-    else t.reject(new CopyError(m.code, m.message));
+    if (m.type === 'done') t.task.resolve({ sha256: m.sha256, bytes: m.bytes });
+    else t.task.reject(new CopyError(m.code, m.message));
     this.pump();
   }
 
@@ -152,7 +193,7 @@ export class CopyPool {
     for (const [id, t] of this.running) {
       if (t.slot === slot) {
         this.running.delete(id);
-        t.reject(new CopyError((e as NodeJS.ErrnoException).code === 'STALLED' ? 'STALLED' : 'WORKER', e.message));
+        t.task.reject(new CopyError((e as NodeJS.ErrnoException).code === 'STALLED' ? 'STALLED' : 'WORKER', e.message));
       }
     }
     if (!this.closed) this.pump();

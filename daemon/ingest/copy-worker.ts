@@ -15,6 +15,8 @@ export interface CopyJob {
   progressEveryBytes: number;
   /** st_dev of the volume root: a file opened on any other device (a symlinked folder swapped in) is refused. */
   expectDev?: number;
+  /** One Int32 the pool sets to 1 to cancel the copy: checked before every chunk, so a copy stops within one chunk. */
+  cancel?: SharedArrayBuffer;
 }
 
 export type CopyMessage =
@@ -37,7 +39,9 @@ function run(job: CopyJob): void {
     const buf = Buffer.allocUnsafe(job.chunkBytes);
     let total = 0;
     let lastReport = 0;
+    const cancel = job.cancel ? new Int32Array(job.cancel) : null;
     for (;;) {
+      if (cancel && Atomics.load(cancel, 0) !== 0) throw Object.assign(new Error(`copy of ${job.src} cancelled`), { code: 'ABORTED' });
       const n = readSync(inFd, buf, 0, buf.length, null);
       if (n === 0) break;
       const chunk = buf.subarray(0, n);

@@ -36,6 +36,8 @@ export interface StoreDeps {
   minFreeBytes: number;
   now(): number;
   iso(ms: number): string;
+  /** Cancels the copy at once (an unplug, a stopping daemon): the partial temp file is removed. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -93,19 +95,17 @@ export async function storeFile(
   try {
     let result: { sha256: string; bytes: number };
     try {
-      result = await d.pool.copy({ src, temp, chunkBytes: 1 << 20, progressEveryBytes: 4 << 20, ...(volumeDev !== undefined ? { expectDev: volumeDev } : {}) }, onProgress, plan.sessionId);
+      result = await d.pool.copy({ src, temp, chunkBytes: 1 << 20, progressEveryBytes: 4 << 20, ...(volumeDev !== undefined ? { expectDev: volumeDev } : {}) }, onProgress, plan.sessionId, d.signal);
     } catch (e) {
       const code = e instanceof CopyError ? e.code : 'EIO';
       throw classifyErrno(code, plan.devicePath, (e as Error).message);
     }
     // The same file stored before (e.g. the catalog announced another size): keep one copy.
-    const existing = d.ledger.db
-      .prepare('SELECT id, stored_path FROM recordings WHERE serial = ? AND seq = ? AND sha256 = ?')
-      .get(plan.serial, plan.seq, result.sha256) as { id: number; stored_path: string } | undefined;
+    const existing = d.ledger.recordings.findByContent(plan.serial, plan.seq, result.sha256);
     if (existing) {
       await unlink(temp).catch(() => undefined);
       d.ledger.journal.done(journalId);
-      return { recordingId: existing.id, sha256: result.sha256, size: result.bytes, storedPath: existing.stored_path, duplicate: true };
+      return { recordingId: existing.id, sha256: result.sha256, size: result.bytes, storedPath: existing.storedPath, duplicate: true };
     }
     d.ledger.journal.renaming(journalId, result.sha256);
     await d.ops.fsyncFile(temp);
@@ -123,7 +123,7 @@ export async function storeFile(
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         // A file left at the target by a crash, with this very content and no ledger row: adopt it.
-        if (!d.ledger.db.prepare('SELECT 1 FROM recordings WHERE stored_path = ?').get(storedRel) && (await hashFile(target)) === result.sha256) {
+        if (!d.ledger.recordings.isStoredAt(storedRel) && (await hashFile(target)) === result.sha256) {
           break;
         }
         if (attempt >= 8) throw e;

@@ -30,7 +30,7 @@ export async function recover(d: { dataDir: string; ledger: Ledger; ops: Storage
 
   for (const j of ledger.journal.pending()) {
     const final = join(d.dataDir, j.storedPath);
-    if (j.state === 'renaming' && j.sha256 && existsSync(final) && !ledger.db.prepare('SELECT 1 FROM recordings WHERE stored_path = ?').get(j.storedPath)) {
+    if (j.state === 'renaming' && j.sha256 && existsSync(final) && !ledger.recordings.isStoredAt(j.storedPath)) {
       const sha = await hashFile(final);
       if (sha === j.sha256) {
         const plan = JSON.parse(j.entryJson) as PlannedRecording;
@@ -93,8 +93,7 @@ export async function recover(d: { dataDir: string; ledger: Ledger; ops: Storage
     ledger.tx(() => {
       ledger.manifests.add({ sessionId: m.sessionId, kind: m.kind, seqno: (head?.seqno ?? 0) + 1, createdAtMs: Date.parse(m.createdAt), sha256: sha, prevSha256: m.prevManifestSha256 });
       if (m.kind === 'docking') {
-        const st = ledger.db.prepare('UPDATE recordings SET manifest_session_id = ? WHERE stored_path = ? AND manifest_session_id IS NULL');
-        for (const f of m.files) st.run(m.sessionId, f.storedPath);
+        ledger.recordings.markSignedByPath(m.files.map((f) => f.storedPath), m.sessionId);
         ledger.sessions.setManifest(m.sessionId, sha);
       }
       ledger.audit.append(d.now(), 'dock', 'manifest.adopted', m.sessionId, { sha256: sha });

@@ -16,6 +16,19 @@ export interface StorageOps {
   chmod(path: string, mode: number): Promise<void>;
   mkdirp(path: string): Promise<void>;
   freeBytes(path: string): Promise<number>;
+  /** Erase an original from a recorder's volume (only ever after its stored copy is signed). */
+  unlinkOnVolume(path: string): Promise<void>;
+  /** Make a volume folder's erasures durable before the ledger says they happened. */
+  fsyncVolumeDir(path: string): Promise<void>;
+}
+
+async function fsyncFolder(path: string): Promise<void> {
+  const fh = await open(path, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 export const realStorage: StorageOps = {
@@ -27,14 +40,7 @@ export const realStorage: StorageOps = {
       await fh.close();
     }
   },
-  async fsyncDir(path) {
-    const fh = await open(path, constants.O_RDONLY | constants.O_DIRECTORY);
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  },
+  fsyncDir: (p) => fsyncFolder(p),
   link: (a, b) => link(a, b),
   rename: (a, b) => rename(a, b),
   unlink: (p) => unlink(p),
@@ -44,6 +50,8 @@ export const realStorage: StorageOps = {
     const s = await statfs(path);
     return Number(s.bavail) * Number(s.bsize);
   },
+  unlinkOnVolume: (p) => unlink(p),
+  fsyncVolumeDir: (p) => fsyncFolder(p),
 };
 
 /** Write a small file durably: temp, fsync, rename over, fsync folder. */

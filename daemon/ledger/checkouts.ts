@@ -58,6 +58,11 @@ export class CheckoutRepo {
     return r ? toCheckout(r) : null;
   }
 
+  /** Every checkout of a recorder, newest first: the facts the docking planner attributes recordings from. */
+  ofDevice(serial: string): Checkout[] {
+    return (this.db.prepare('SELECT * FROM checkouts WHERE serial = ? ORDER BY out_at_ms DESC').all(serial) as CheckoutRow[]).map(toCheckout);
+  }
+
   forDevice(serial: string, limit = 1000): Checkout[] {
     return (this.db.prepare('SELECT * FROM checkouts WHERE serial = ? ORDER BY out_at_ms DESC LIMIT ?').all(serial, limit) as CheckoutRow[]).map(toCheckout);
   }

@@ -4,6 +4,7 @@ import { ArchiveRepo } from './archives.js';
 import { AuditLog } from './audit.js';
 import { CheckoutRepo } from './checkouts.js';
 import { openLedger, type Db } from './db.js';
+import { DeviceEventRepo } from './device-events.js';
 import { DeviceRepo } from './devices.js';
 import { FindingRepo } from './findings.js';
 import { HoldRepo } from './holds.js';
@@ -25,6 +26,7 @@ export type { Db };
 export class Ledger {
   readonly audit: AuditLog;
   readonly devices: DeviceRepo;
+  readonly deviceEvents: DeviceEventRepo;
   readonly officers: OfficerRepo;
   readonly checkouts: CheckoutRepo;
   readonly sessions: SessionRepo;
@@ -43,12 +45,13 @@ export class Ledger {
   readonly archives: ArchiveRepo;
 
   constructor(
-    readonly db: Db,
+    private readonly db: Db,
     formatTime: (ms: number) => string,
     opts: { passwords?: PasswordHasher } = {},
   ) {
     this.audit = new AuditLog(db, formatTime);
     this.devices = new DeviceRepo(db);
+    this.deviceEvents = new DeviceEventRepo(db);
     this.officers = new OfficerRepo(db);
     this.checkouts = new CheckoutRepo(db);
     this.sessions = new SessionRepo(db);
@@ -75,6 +78,14 @@ export class Ledger {
   /** Run `fn` in one transaction (better-sqlite3 transactions are synchronous). */
   tx<T>(fn: () => T): T {
     return this.db.transaction(fn)();
+  }
+
+  /**
+   * The raw connection, for tests only: to plant a corrupt row, drop a trigger or read a query plan. The
+   * daemon's own code reaches the ledger through its repositories (SQL lives in daemon/ledger/ alone).
+   */
+  rawForTests(): Db {
+    return this.db;
   }
 
   close(): void {

@@ -164,6 +164,23 @@ export class RecordingRepo {
     return same ? toRecording(same) : null;
   }
 
+  /** The recording of this very content (serial, seq, SHA-256 of what was stored), if any. */
+  findByContent(serial: string, seq: number, sha256: string): { id: number; storedPath: string } | null {
+    const r = this.db.prepare('SELECT id, stored_path FROM recordings WHERE serial = ? AND seq = ? AND sha256 = ?').get(serial, seq, sha256) as { id: number; stored_path: string } | undefined;
+    return r ? { id: r.id, storedPath: r.stored_path } : null;
+  }
+
+  /** Whether a recording row names this stored path (relative to the data dir). */
+  isStoredAt(storedPath: string): boolean {
+    return this.db.prepare('SELECT 1 FROM recordings WHERE stored_path = ?').get(storedPath) !== undefined;
+  }
+
+  /** A manifest adopted at start-up lists these stored paths: mark the ones not yet signed as signed by it. */
+  markSignedByPath(storedPaths: string[], sessionId: string): void {
+    const st = this.db.prepare('UPDATE recordings SET manifest_session_id = ? WHERE stored_path = ? AND manifest_session_id IS NULL');
+    for (const p of storedPaths) st.run(sessionId, p);
+  }
+
   maxSeq(serial: string): number | null {
     const r = this.db.prepare('SELECT MAX(seq) AS m FROM recordings WHERE serial = ?').get(serial) as { m: number | null };
     return r.m;

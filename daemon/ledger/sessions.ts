@@ -129,6 +129,14 @@ export class SessionRepo {
       .run(c.deviceTime, c.deviceTz, c.dockTimeMs, c.driftMs, c.driftUncertaintyMs, c.dockSynced ? 1 : 0, id);
   }
 
+  /** The last other docking of this recorder that set its clock: the drift it measured before setting it. */
+  lastClockSet(serial: string, exceptId: string): { dockTimeMs: number | null; driftMs: number | null } | null {
+    const r = this.db
+      .prepare('SELECT dock_time_ms, drift_ms FROM sessions WHERE serial = ? AND clock_set = 1 AND id != ? ORDER BY started_at_ms DESC LIMIT 1')
+      .get(serial, exceptId) as { dock_time_ms: number | null; drift_ms: number | null } | undefined;
+    return r ? { dockTimeMs: r.dock_time_ms, driftMs: r.drift_ms } : null;
+  }
+
   markClockSet(id: string): void {
     this.db.prepare('UPDATE sessions SET clock_set = 1 WHERE id = ?').run(id);
   }

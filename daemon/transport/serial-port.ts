@@ -1,4 +1,5 @@
 import { SerialPort } from 'serialport';
+import type { Duplex } from 'node:stream';
 
 /** Open a recorder's CDC-ACM port (115200 8N1; the rate is irrelevant for CDC). */
 export function openSerial(path: string): Promise<SerialPort> {
@@ -14,3 +15,23 @@ export function closeSerial(port: SerialPort): Promise<void> {
     port.close(() => resolve());
   });
 }
+
+/** A recorder's byte link as the dock uses it: a duplex, whether it is open, and how to close it. */
+export interface RecorderLink {
+  readonly stream: Duplex;
+  isOpen(): boolean;
+  close(): Promise<void>;
+}
+
+/** Opens the link of a recorder found at a port path: the dock's seam (tests give it in-memory links). */
+export interface RecorderLinkFactory {
+  open(path: string): Promise<RecorderLink>;
+}
+
+/** The real links: the recorder's CDC-ACM serial port. */
+export const serialLinks: RecorderLinkFactory = {
+  async open(path) {
+    const port = await openSerial(path);
+    return { stream: port, isOpen: () => port.isOpen, close: () => closeSerial(port) };
+  },
+};

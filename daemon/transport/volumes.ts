@@ -1,31 +1,34 @@
-import { mkdirSync, readdirSync, lstatSync } from 'node:fs';
+import { lstatSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../log.js';
 
-interface Waiter {
-  label: string;
-  resolve: (path: string) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+/** What `<mountRoot>/<label>` is right now. */
+export interface VolumeProbe {
+  /** A folder is there. */
+  present: boolean;
+  /** It is a mount point: its device differs from the mount root's (a file system is mounted on it). */
+  mounted: boolean;
 }
 
-export class VolumeTimeoutError extends Error {
-  constructor(label: string, ms: number) {
-    super(`volume ${label} did not appear under the mount root within ${ms} ms`);
-    this.name = 'VolumeTimeoutError';
+/** The wait was cancelled (an unplug, a stopping daemon). */
+export class VolumeWaitAborted extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'VolumeWaitAborted';
   }
 }
 
 /**
  * Watches `<mountRoot>` for recorder volumes (`<mountRoot>/<label>`), mounted and unmounted by the
- * system. The daemon never mounts anything itself.
+ * system. The daemon never mounts anything itself. A folder appearing is not a volume being ready:
+ * systemd-mount makes the mount point first and mounts on it a moment later, so callers probe what the
+ * folder is (`probe`) and wait for the next change (`nextChange`: a watcher event or a short poll).
  */
 export class VolumeWatcher {
   private watcher: FSWatcher | null = null;
-  private readonly present = new Set<string>();
-  private readonly waiters = new Set<Waiter>();
-  private readonly goneListeners = new Map<string, Set<() => void>>();
+  private readonly listeners = new Set<{ label: string; fn: () => void }>();
+  private readonly stopped = new AbortController();
 
   constructor(
     private readonly mountRoot: string,
@@ -34,20 +37,12 @@ export class VolumeWatcher {
 
   async start(): Promise<void> {
     mkdirSync(this.mountRoot, { recursive: true });
-    for (const name of readdirSync(this.mountRoot)) if (this.isDir(name)) this.present.add(name);
+    // depth 0: the mount root's own entries. Nothing inside a volume is watched (an inotify watch inside a
+    // mounted volume must not stand in the way of its unmount); a folder being filled is seen by the poll.
     this.watcher = watch(this.mountRoot, { depth: 0, ignoreInitial: true, followSymlinks: false, usePolling: false });
-    this.watcher.on('addDir', (p) => this.onAdd(p));
-    this.watcher.on('unlinkDir', (p) => this.onGone(p));
+    for (const ev of ['addDir', 'unlinkDir'] as const) this.watcher.on(ev, (p: string) => this.onEvent(ev, p));
     this.watcher.on('error', (e) => this.log.warn({ err: e }, 'volume watcher error'));
     await new Promise<void>((r) => this.watcher!.once('ready', () => r()));
-  }
-
-  private isDir(name: string): boolean {
-    try {
-      return lstatSync(join(this.mountRoot, name)).isDirectory();
-    } catch {
-      return false;
-    }
   }
 
   private labelOf(p: string): string | null {
@@ -55,92 +50,105 @@ export class VolumeWatcher {
     return rel && !rel.includes('/') ? rel : null;
   }
 
-  private onAdd(p: string): void {
+  private onEvent(ev: string, p: string): void {
     const label = this.labelOf(p);
     if (!label) return;
-    this.present.add(label);
-    this.log.debug({ label }, 'volume appeared');
-    for (const w of [...this.waiters]) {
-      if (w.label === label) {
-        clearTimeout(w.timer);
-        this.waiters.delete(w);
-        w.resolve(join(this.mountRoot, label));
-      }
-    }
+    this.log.debug({ label }, ev === 'addDir' ? 'volume folder appeared' : 'volume folder gone');
+    for (const l of [...this.listeners]) if (l.label === label) l.fn();
   }
 
-  private onGone(p: string): void {
-    const label = this.labelOf(p);
-    if (!label) return;
-    this.present.delete(label);
-    this.log.debug({ label }, 'volume gone');
-    for (const fn of this.goneListeners.get(label) ?? []) fn();
+  /** What `<mountRoot>/<label>` is now (the file system is asked, never a cached view). */
+  probe(label: string): VolumeProbe {
+    try {
+      const st = lstatSync(this.pathOf(label));
+      if (!st.isDirectory()) return { present: false, mounted: false };
+      return { present: true, mounted: st.dev !== lstatSync(this.mountRoot).dev };
+    } catch {
+      // ENOENT, or ENOTCONN from a FUSE volume whose process died: no volume.
+      return { present: false, mounted: false };
+    }
   }
 
   isPresent(label: string): boolean {
-    // The watcher may lag a rename by a few ms: ask the file system too.
-    if (this.isDir(label)) {
-      this.present.add(label);
-      return true;
-    }
-    this.present.delete(label);
-    return false;
+    return this.probe(label).present;
   }
 
   pathOf(label: string): string {
     return join(this.mountRoot, label);
   }
 
-  /** Resolve with the volume's path once `<mountRoot>/<label>` exists. */
-  waitFor(label: string, timeoutMs: number): Promise<string> {
-    if (this.isPresent(label)) return Promise.resolve(this.pathOf(label));
-    return new Promise((resolve, reject) => {
-      const w: Waiter = {
-        label,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.waiters.delete(w);
-          reject(new VolumeTimeoutError(label, timeoutMs));
-        }, timeoutMs),
-      };
-      this.waiters.add(w);
-    });
-  }
-
-  /** Resolve once the volume is gone (immediately when it is not there). */
-  waitGone(label: string, timeoutMs: number): Promise<boolean> {
-    if (!this.isPresent(label)) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (v: boolean) => {
+  /**
+   * Resolve at the next sign of change under `<mountRoot>/<label>`: a watcher event, or `pollMs` passing (a
+   * mount on an existing folder raises no event). Rejects with VolumeWaitAborted when `signal` fires or the
+   * watcher stops.
+   */
+  nextChange(label: string, pollMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const signals = [this.stopped.signal, ...(signal ? [signal] : [])];
+      const fired = signals.find((s) => s.aborted);
+      if (fired) return reject(new VolumeWaitAborted(reasonOf(fired)));
+      const l = { label, fn: () => finish() };
+      const onAbort = (ev: Event) => finish(new VolumeWaitAborted(reasonOf(ev.target as AbortSignal)));
+      const timer = setTimeout(() => finish(), pollMs);
+      const finish = (e?: Error) => {
         clearTimeout(timer);
-        off();
-        resolve(v);
+        this.listeners.delete(l);
+        for (const s of signals) s.removeEventListener('abort', onAbort);
+        if (e) reject(e);
+        else resolve();
       };
-      const off = this.onceGone(label, () => done(true));
-      const timer = setTimeout(() => done(!this.isPresent(label)), timeoutMs);
+      this.listeners.add(l);
+      for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
     });
   }
 
-  /** Call `fn` when the volume goes; returns the unsubscribe function. */
-  onceGone(label: string, fn: () => void): () => void {
-    let set = this.goneListeners.get(label);
-    if (!set) this.goneListeners.set(label, (set = new Set()));
-    const wrapped = () => {
-      set!.delete(wrapped);
-      fn();
+  /**
+   * Resolve once the volume is gone: its folder removed, or, when it was a mount point as the wait began,
+   * unmounted (the mount point may linger). True when gone, false after `timeoutMs` (or a stop) with it still there.
+   */
+  async waitGone(label: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    const wasMounted = this.probe(label).mounted;
+    const gone = () => {
+      const p = this.probe(label);
+      return !p.present || (wasMounted && !p.mounted);
     };
-    set.add(wrapped);
-    return () => set!.delete(wrapped);
+    const until = Date.now() + timeoutMs;
+    while (!gone()) {
+      if (Date.now() >= until) return false;
+      try {
+        await this.nextChange(label, Math.min(250, Math.max(1, until - Date.now())), signal);
+      } catch {
+        return gone();
+      }
+    }
+    return true;
+  }
+
+  /** Call `fn` once the volume is gone (see `waitGone`), however long that takes; returns the unsubscribe. */
+  onceGone(label: string, fn: () => void): () => void {
+    const ac = new AbortController();
+    void (async () => {
+      while (!ac.signal.aborted && !this.stopped.signal.aborted) {
+        if (await this.waitGone(label, 60_000, ac.signal)) {
+          if (!ac.signal.aborted) fn();
+          return;
+        }
+      }
+    })();
+    return () => ac.abort();
   }
 
   async stop(): Promise<void> {
-    for (const w of this.waiters) {
-      clearTimeout(w.timer);
-      w.reject(new Error('volume watcher stopped'));
-    }
-    this.waiters.clear();
+    this.stopped.abort('volume watcher stopped');
+    this.listeners.clear();
     await this.watcher?.close();
     this.watcher = null;
   }
+}
+
+function reasonOf(s: AbortSignal): string {
+  const r: unknown = s.reason;
+  if (typeof r === 'string') return r;
+  if (r instanceof Error && r.name !== 'AbortError') return r.message;
+  return 'wait aborted';
 }

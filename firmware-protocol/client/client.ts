@@ -9,7 +9,7 @@ import {
   responseTimeoutMs,
 } from '../codec/constants.js';
 import { Deframer, type DropReason } from '../codec/deframer.js';
-import { BadResponseError, LinkClosedError, LinkError, ProtocolError, TimeoutError } from '../codec/errors.js';
+import { AbortedError, BadResponseError, LinkClosedError, LinkError, ProtocolError, TimeoutError } from '../codec/errors.js';
 import type { DeviceTime } from '../codec/fields.js';
 import { encodeFrame, type Frame } from '../codec/frame.js';
 import {
@@ -49,6 +49,11 @@ export interface ClientOptions {
   now?: () => number;
   /** Seq of the first request (default random), so tests can compare written bytes with traces. */
   initialSeq?: number;
+  /**
+   * Aborts every request of this client, in flight or queued, and every later one, with `AbortedError`
+   * (an unplug or a stopping daemon). A single request can also take a signal of its own.
+   */
+  signal?: AbortSignal;
 }
 
 /** A clock reading with the host's send/receive instants, for round-trip compensation. */
@@ -135,15 +140,49 @@ export class RecorderClient {
     return this.seq;
   }
 
-  private sendOnce(command: Command, payload: Buffer): Promise<Frame> {
+  /** The signals a request obeys: the client's and its own. */
+  private signalsOf(signal?: AbortSignal): AbortSignal[] {
+    return [this.opts.signal, signal].filter((s): s is AbortSignal => s !== undefined);
+  }
+
+  private abortedBy(signals: AbortSignal[]): AbortedError | null {
+    const s = signals.find((x) => x.aborted);
+    return s ? new AbortedError(abortReason(s)) : null;
+  }
+
+  private sendOnce(command: Command, payload: Buffer, signals: AbortSignal[] = []): Promise<Frame> {
     return new Promise<Frame>((resolve, reject) => {
       if (this.closed) return reject(this.closed);
+      const aborted = this.abortedBy(signals);
+      if (aborted) return reject(aborted);
       const seq = this.nextSeq();
+      const onAbort = (ev: Event) => {
+        clearTimeout(timer);
+        if (this.pending?.seq === seq) this.pending = null;
+        reject(new AbortedError(abortReason(ev.target as AbortSignal)));
+      };
+      const unlisten = () => {
+        for (const s of signals) s.removeEventListener('abort', onAbort);
+      };
+      for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
       const timer = setTimeout(() => {
+        unlisten();
         if (this.pending?.seq === seq) this.pending = null;
         reject(new TimeoutError(command, 1));
       }, this.timeoutMs(command));
-      this.pending = { seq, command, resolve, reject, timer };
+      this.pending = {
+        seq,
+        command,
+        resolve: (f) => {
+          unlisten();
+          resolve(f);
+        },
+        reject: (e) => {
+          unlisten();
+          reject(e);
+        },
+        timer,
+      };
       const bytes = encodeFrame({ kind: FrameKind.Request, seq, command, status: 0, payload });
       this.opts.log?.trace({ seq, cmd: command, hex: bytes.toString('hex') }, 'tx');
       this.link.write(bytes, (err) => {
@@ -153,13 +192,42 @@ export class RecorderClient {
     });
   }
 
+  /**
+   * Run `run` when the requests before it are done (one request in flight). An abort rejects at once,
+   * whether the request is queued or in flight; the queue moves on.
+   */
+  private enqueue<T>(run: () => Promise<T>, signals: AbortSignal[]): Promise<T> {
+    const guarded = () => {
+      const aborted = this.abortedBy(signals);
+      return aborted ? Promise.reject(aborted) : run();
+    };
+    const p = this.queue.then(guarded, guarded);
+    this.queue = p.catch(() => undefined);
+    if (signals.length === 0) return p;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (ev: Event) => {
+        done();
+        reject(new AbortedError(abortReason(ev.target as AbortSignal)));
+      };
+      const done = () => {
+        for (const s of signals) s.removeEventListener('abort', onAbort);
+      };
+      for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
+      p.then(
+        (v) => (done(), resolve(v)),
+        (e: unknown) => (done(), reject(e)),
+      );
+    });
+  }
+
   /** Send a request and wait for its answer; retries time-outs with a new seq; throws ProtocolError on a non-OK status. */
-  request(command: Command, payload: Buffer = Buffer.alloc(0)): Promise<Buffer> {
-    const run = async (): Promise<Buffer> => {
+  request(command: Command, payload: Buffer = Buffer.alloc(0), signal?: AbortSignal): Promise<Buffer> {
+    const signals = this.signalsOf(signal);
+    return this.enqueue(async (): Promise<Buffer> => {
       const attempts = command === Command.LOGIN ? 1 : this.attempts;
       for (let i = 1; ; i++) {
         try {
-          const f = await this.sendOnce(command, payload);
+          const f = await this.sendOnce(command, payload, signals);
           if (f.status !== Status.OK) throw new ProtocolError(command, f.status);
           return f.payload;
         } catch (e) {
@@ -168,10 +236,7 @@ export class RecorderClient {
           throw e;
         }
       }
-    };
-    const p = this.queue.then(run, run);
-    this.queue = p.catch(() => undefined);
-    return p;
+    }, signals);
   }
 
   async hello(): Promise<Hello> {
@@ -197,11 +262,12 @@ export class RecorderClient {
 
   /** GET_TIME with the host instants around it; on a retry only the successful exchange's instants count. */
   async getTime(): Promise<TimedClockReading> {
-    const run = async (): Promise<TimedClockReading> => {
+    const signals = this.signalsOf();
+    return this.enqueue(async (): Promise<TimedClockReading> => {
       for (let i = 1; ; i++) {
         const sentAt = this.now();
         try {
-          const f = await this.sendOnce(Command.GET_TIME, Buffer.alloc(0));
+          const f = await this.sendOnce(Command.GET_TIME, Buffer.alloc(0), signals);
           const receivedAt = this.now();
           if (f.status !== Status.OK) throw new ProtocolError(Command.GET_TIME, f.status);
           return { ...decodeTime(f.payload), sentAt, receivedAt };
@@ -211,10 +277,7 @@ export class RecorderClient {
           throw e;
         }
       }
-    };
-    const p = this.queue.then(run, run);
-    this.queue = p.catch(() => undefined);
-    return p;
+    }, signals);
   }
 
   async setTime(time: DeviceTime, ms: number, tz: number): Promise<void> {
@@ -269,8 +332,15 @@ export class RecorderClient {
   }
 }
 
+function abortReason(s: AbortSignal): string {
+  const r: unknown = s.reason;
+  if (typeof r === 'string') return r;
+  if (r instanceof Error && r.name !== 'AbortError') return r.message;
+  return 'request aborted';
+}
+
 function expectEmpty(cmd: Command, p: Buffer): void {
   if (p.length !== 0) throw new BadResponseError(`${Command[cmd]}: expected an empty payload, got ${p.length} bytes`);
 }
 
-export { LinkError };
+export { AbortedError, LinkError };

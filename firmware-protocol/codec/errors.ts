@@ -6,7 +6,8 @@ export type LinkErrorCode =
   | 'TIMEOUT'
   | 'LINK_CLOSED'
   | 'BAD_RESPONSE'
-  | 'ENCODE';
+  | 'ENCODE'
+  | 'ABORTED';
 
 export class LinkError extends Error {
   constructor(
@@ -62,5 +63,13 @@ export class EncodeError extends LinkError {
   ) {
     super('ENCODE', `${field}: ${message}`);
     this.name = 'EncodeError';
+  }
+}
+
+/** The host gave up on the request (an unplug, a stopping daemon): its `AbortSignal` fired. */
+export class AbortedError extends LinkError {
+  constructor(reason = 'request aborted') {
+    super('ABORTED', reason);
+    this.name = 'AbortedError';
   }
 }

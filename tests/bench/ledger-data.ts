@@ -80,7 +80,7 @@ function poisson(rand: () => number, lambda: number): number {
 
 export function synthesize(ledger: Ledger, shape: LedgerShape, nowMs = Date.now()): LedgerFacts {
   const rand = rng(20240901);
-  const db = ledger.db;
+  const db = ledger.rawForTests();
   // The bench's own connection only: a page cache large enough for the indexes while it bulk-loads.
   db.pragma('cache_size = -524288');
   const t0 = performance.now();

@@ -60,7 +60,7 @@ export async function benchLedger(o: { shape: LedgerShape; requests: number; max
 
     // The due query on its own, then the daily sweep as the daemon runs it.
     const t0 = now();
-    const due = ledger.db.prepare('SELECT COUNT(*) AS n FROM recordings WHERE retain_until_ms <= ? AND purged_at_ms IS NULL').get(facts.nowMs) as { n: number };
+    const due = ledger.rawForTests().prepare('SELECT COUNT(*) AS n FROM recordings WHERE retain_until_ms <= ? AND purged_at_ms IS NULL').get(facts.nowMs) as { n: number };
     const dueQueryMs = now() - t0;
     const { key } = await loadOrCreateDockKey(realStorage, config.dataDir);
     const service = new RetentionService(
@@ -80,8 +80,8 @@ export async function benchLedger(o: { shape: LedgerShape; requests: number; max
     const t1 = now();
     const swept = await service.sweep();
     const sweepMs = now() - t1;
-    ledger.db.pragma('wal_checkpoint(TRUNCATE)');
-    const dbBytes = (ledger.db.prepare('SELECT page_count * page_size AS b FROM pragma_page_count(), pragma_page_size()').get() as { b: number }).b;
+    ledger.rawForTests().pragma('wal_checkpoint(TRUNCATE)');
+    const dbBytes = (ledger.rawForTests().prepare('SELECT page_count * page_size AS b FROM pragma_page_count(), pragma_page_size()').get() as { b: number }).b;
     ledger.close();
     o.log(`ledger: sweep ${round(sweepMs)} ms (queued ${swept.queued}); starting the daemon on it…`);
 

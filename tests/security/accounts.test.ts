@@ -26,7 +26,7 @@ const cookieOf = (res: Awaited<ReturnType<typeof login>>) => {
 const me = (s: { cookie: string }) => h.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: s.cookie } });
 const post = (s: { cookie: string; csrf: string }, url: string, body: unknown = {}) => h.app.inject({ method: 'POST', url, headers: { cookie: s.cookie, 'x-csrf-token': s.csrf }, payload: body as object });
 const get = (s: { cookie: string }, url: string) => h.app.inject({ method: 'GET', url, headers: { cookie: s.cookie } });
-const storedHash = (username: string) => (h.ledger.db.prepare('SELECT password_hash AS p FROM users WHERE username = ?').get(username) as { p: string }).p;
+const storedHash = (username: string) => (h.ledger.rawForTests().prepare('SELECT password_hash AS p FROM users WHERE username = ?').get(username) as { p: string }).p;
 const tempDir = () => {
   const d = mkdtempSync(join(tmpdir(), 'bwc-accounts-'));
   dirs.push(d);
@@ -38,7 +38,7 @@ describe('password hashing', () => {
     const ledger = Ledger.open(join(tempDir(), 'l.sqlite'), (ms) => new Date(ms).toISOString());
     try {
       await ledger.users.add('aud9', 'auditor', 'a-long-passphrase-9', 0);
-      const hash = (ledger.db.prepare('SELECT password_hash AS p FROM users').get() as { p: string }).p;
+      const hash = (ledger.rawForTests().prepare('SELECT password_hash AS p FROM users').get() as { p: string }).p;
       expect(hash).toMatch(/^scrypt\$131072\$8\$1\$/);
       expect(await ledger.users.authenticate('aud9', 'a-long-passphrase-9')).toMatchObject({ user: { username: 'aud9' }, rehash: null });
       expect(new PasswordHasher().cost).toEqual({ N: 131072, r: 8, p: 1 });
@@ -49,7 +49,7 @@ describe('password hashing', () => {
 
   it('rehashes at login a password stored at a lower cost, and audits it', async () => {
     h = await build({ passwords: new PasswordHasher({ cost: { N: 1 << 11, r: 8, p: 1 } }) });
-    h.ledger.db.prepare('UPDATE users SET password_hash = ? WHERE username = ?').run(await testHasher().hash(PASSWORD), 'sup1');
+    h.ledger.rawForTests().prepare('UPDATE users SET password_hash = ? WHERE username = ?').run(await testHasher().hash(PASSWORD), 'sup1');
     expect(storedHash('sup1')).toMatch(/^scrypt\$1024\$/);
     expect((await login('sup1', PASSWORD)).statusCode).toBe(200);
     expect(storedHash('sup1')).toMatch(/^scrypt\$2048\$8\$1\$/);
@@ -73,7 +73,7 @@ describe('password rules', () => {
 
   it('an old 8-character password still logs in, but the session may only change it', async () => {
     h = await build();
-    h.ledger.db.prepare('UPDATE users SET password_hash = ? WHERE username = ?').run(await h.ledger.users.hasher.hash('oldpass8'), 'em1');
+    h.ledger.rawForTests().prepare('UPDATE users SET password_hash = ? WHERE username = ?').run(await h.ledger.users.hasher.hash('oldpass8'), 'em1');
     const res = await login('em1', 'oldpass8');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ mustChangePassword: true });

@@ -34,13 +34,13 @@ afterAll(async () => h?.close());
 
 /** Every row of every table, in a stable order: the ledger's whole state. */
 function snapshot(): Record<string, string[]> {
-  const db = h.base.ledger.db;
+  const db = h.base.ledger.rawForTests();
   const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
   return Object.fromEntries(tables.map((t) => [t, (db.prepare(`SELECT * FROM "${t}"`).all() as unknown[]).map((r) => JSON.stringify(r)).sort()]));
 }
 
 function auditDown(down: boolean): void {
-  const db = h.base.ledger.db;
+  const db = h.base.ledger.rawForTests();
   if (down) db.exec("CREATE TRIGGER audit_down BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit trail unavailable'); END");
   else db.exec('DROP TRIGGER IF EXISTS audit_down');
 }

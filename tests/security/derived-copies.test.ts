@@ -131,13 +131,13 @@ describe('ledger migration 7 on a populated ledger of the version before it', ()
 
     const now = Ledger.open(file, iso);
     try {
-      expect(now.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+      expect(now.rawForTests().pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
       expect(now.access.list({ limit: 10 })).toEqual(before);
       expect(now.archives.recordingIds('ARC1')).toEqual([r1, r2]);
       expect(now.archives.holding(r2).map((x) => x.id)).toEqual(['ARC1']);
       expect(now.access.recordView({ kind: 'thumbnail', recordingId: r2, username: 'sup1', role: 'supervisor', ground: 'oversight', playbackKey: 'k', atMs: T0, at: iso(T0), windowMs: 1000 }).created).toBe(true);
       expect(now.access.recordCopy({ kind: 'archive', recordingId: r2, username: 'sup1', role: 'supervisor', ground: 'hold/1', atMs: T0, at: iso(T0) }).kind).toBe('archive');
-      expect(now.db.pragma('foreign_key_check')).toEqual([]);
+      expect(now.rawForTests().pragma('foreign_key_check')).toEqual([]);
     } finally {
       now.close();
       rmSync(dir, { recursive: true, force: true });

@@ -31,7 +31,7 @@ describe('security headers, health, hidden internals', () => {
 
   it('a 5xx says "internal error" and nothing more', async () => {
     const id = addRecording(h, { seq: 1, officerNo: '100001', file: mp4 });
-    h.ledger.db.prepare("UPDATE recordings SET stored_path = '../ledger.sqlite' WHERE id = ?").run(id);
+    h.ledger.rawForTests().prepare("UPDATE recordings SET stored_path = '../ledger.sqlite' WHERE id = ?").run(id);
     const res = await h.req('GET', `/api/recordings/${id}/media`, { as: 'sup1' });
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({ error: 'internal error' });
@@ -39,10 +39,10 @@ describe('security headers, health, hidden internals', () => {
 
   it('a stored file gone missing is a 404 naming the recording, purged footage 410', async () => {
     const id = addRecording(h, { seq: 2, officerNo: '100001', file: mp4 });
-    h.ledger.db.prepare("UPDATE recordings SET stored_path = 'footage/none.mp4' WHERE id = ?").run(id);
+    h.ledger.rawForTests().prepare("UPDATE recordings SET stored_path = 'footage/none.mp4' WHERE id = ?").run(id);
     expect((await h.req('GET', `/api/recordings/${id}/media`, { as: 'sup1' })).statusCode).toBe(404);
     const purged = addRecording(h, { seq: 3, officerNo: '100001', file: mp4 });
-    h.ledger.db.prepare('UPDATE recordings SET purged_at_ms = 1 WHERE id = ?').run(purged);
+    h.ledger.rawForTests().prepare('UPDATE recordings SET purged_at_ms = 1 WHERE id = ?').run(purged);
     expect((await h.req('GET', `/api/recordings/${purged}/media`, { as: 'sup1' })).statusCode).toBe(410);
   });
 });

@@ -62,7 +62,7 @@ describe('clock drift, gaps, sequence holes and the 24-hour rule over the API', 
     expect(missing.seqFrom).toBe(segs[1]!.seq);
     expect(missing.detail).toMatch(/deleted on the recorder/);
     // Events are kept with the zone offset they were read with, so a later zone change cannot shift them.
-    const tzs = t.daemon!.ctx.ledger.db.prepare("SELECT DISTINCT tz FROM device_events WHERE serial = 'A000041'").all() as Array<{ tz: number }>;
+    const tzs = t.daemon!.ctx.ledger.rawForTests().prepare("SELECT DISTINCT tz FROM device_events WHERE serial = 'A000041'").all() as Array<{ tz: number }>;
     expect(tzs).toEqual([{ tz: 480 }]);
     // Docking again raises nothing new.
     const before = f.length;

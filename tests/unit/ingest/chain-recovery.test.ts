@@ -82,7 +82,7 @@ describe('start-up recovery', () => {
     // Simulate the crash: the second manifest is on disk, the ledger never heard of it.
     const chain2 = new ManifestChain(dir, ledger, realStorage, key);
     await chain2.append(m('S2'), 'dock', () => undefined);
-    ledger.db.prepare("DELETE FROM manifests WHERE session_id = 'S2'").run();
+    ledger.rawForTests().prepare("DELETE FROM manifests WHERE session_id = 'S2'").run();
     await recover({ dataDir: dir, ledger, ops: realStorage, key, log, now: () => 1 });
     expect(ledger.manifests.head()!.sessionId).toBe('S2');
     expect((await verifyDataDir(dir)).ok).toBe(true);

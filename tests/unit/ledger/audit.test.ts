@@ -27,8 +27,8 @@ describe('audit trail', () => {
   it('refuses updates and deletes at the database level', () => {
     const l = open();
     l.audit.append(1000, 'alice', 'x.did', 's1');
-    expect(() => l.db.prepare("UPDATE audit SET actor = 'mallory'").run()).toThrow(/append-only/);
-    expect(() => l.db.prepare('DELETE FROM audit').run()).toThrow(/append-only/);
+    expect(() => l.rawForTests().prepare("UPDATE audit SET actor = 'mallory'").run()).toThrow(/append-only/);
+    expect(() => l.rawForTests().prepare('DELETE FROM audit').run()).toThrow(/append-only/);
     l.close();
   });
 
@@ -38,8 +38,8 @@ describe('audit trail', () => {
     const second = l.audit.append(2000, 'alice', 'b', null, { amount: 1 });
     l.audit.append(3000, 'alice', 'c', null);
     // An attacker with the file drops the trigger and edits an entry.
-    l.db.exec('DROP TRIGGER audit_no_update');
-    l.db.prepare('UPDATE audit SET detail = ? WHERE id = ?').run(JSON.stringify({ amount: 2 }), second.id);
+    l.rawForTests().exec('DROP TRIGGER audit_no_update');
+    l.rawForTests().prepare('UPDATE audit SET detail = ? WHERE id = ?').run(JSON.stringify({ amount: 2 }), second.id);
     const v = l.audit.verify();
     expect(v.ok).toBe(false);
     expect(v.brokenAt).toBe(second.id);

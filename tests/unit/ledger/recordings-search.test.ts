@@ -65,7 +65,7 @@ function seed(l: Ledger, n: number): Recording[] {
     l.sessions.create('S1', '/dev/x', T0);
     for (let i = 1; i <= n; i++) l.recordings.insert(rec(i, 'S1'));
     // Purged recordings never show.
-    l.db.prepare('UPDATE recordings SET purged_at_ms = 1 WHERE seq % 11 = 0').run();
+    l.rawForTests().prepare('UPDATE recordings SET purged_at_ms = 1 WHERE seq % 11 = 0').run();
   });
   return l.recordings.all();
 }
@@ -153,7 +153,7 @@ describe('recordings search by flag', () => {
     }
     db.close();
     const l = open();
-    expect(l.db.prepare('SELECT recording_id AS id, sort_ms AS s FROM recording_flags ORDER BY recording_id').all()).toEqual([
+    expect(l.rawForTests().prepare('SELECT recording_id AS id, sort_ms AS s FROM recording_flags ORDER BY recording_id').all()).toEqual([
       { id: 1, s: 1000 },
       { id: 2, s: 5 },
       { id: 3, s: 3000 },
@@ -167,7 +167,7 @@ describe('checkout period contents', () => {
   it('look recordings up by checkout through its index, never scanning the table', () => {
     fresh();
     const l = open();
-    const plan = (l.db.prepare(`EXPLAIN QUERY PLAN SELECT COUNT(*) FROM recordings r WHERE ${PERIOD_WHERE}`).all({ id: 1, serial: 'SN1', outMs: 0, inMs: 1 }) as { detail: string }[])
+    const plan = (l.rawForTests().prepare(`EXPLAIN QUERY PLAN SELECT COUNT(*) FROM recordings r WHERE ${PERIOD_WHERE}`).all({ id: 1, serial: 'SN1', outMs: 0, inMs: 1 }) as { detail: string }[])
       .map((r) => r.detail)
       .join('\n');
     expect(plan).toMatch(/recordings_checkout \(checkout_id=\?\)/);

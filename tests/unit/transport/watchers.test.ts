@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../daemon/log.js';
 import { SerialWatcher } from '../../../daemon/transport/serial-watcher.js';
 import { UsbWatcher } from '../../../daemon/transport/usb-watcher.js';
-import { VolumeTimeoutError, VolumeWatcher } from '../../../daemon/transport/volumes.js';
+import { VolumeWaitAborted, VolumeWatcher } from '../../../daemon/transport/volumes.js';
 
 const log = createLogger({ level: 'silent' });
 let dir: string;
@@ -51,21 +51,31 @@ describe('SerialWatcher', () => {
 });
 
 describe('VolumeWatcher', () => {
-  it('resolves when <mountRoot>/<label> appears by rename, and tells when it goes', async () => {
+  it('wakes a waiter when <mountRoot>/<label> appears by rename, probes it, and tells when it goes', async () => {
     dir = mkdtempSync(join(tmpdir(), 'bwc-vw-'));
     const root = join(dir, 'media');
     const v = new VolumeWatcher(root, log);
     stops.push(() => v.stop());
     await v.start();
     mkdirSync(join(dir, 'staging'));
-    const p = v.waitFor('BWCA000001', 3000);
+    expect(v.probe('BWCA000001')).toEqual({ present: false, mounted: false });
     setTimeout(() => renameSync(join(dir, 'staging'), join(root, 'BWCA000001')), 50);
-    expect(await p).toBe(join(root, 'BWCA000001'));
+    const t0 = Date.now();
+    // An event wakes the waiter long before its 10 s poll.
+    await until(() => v.isPresent('BWCA000001'));
+    await v.nextChange('BWCA000001', 10_000).catch(() => undefined);
+    expect(Date.now() - t0).toBeLessThan(9_000);
+    // A plain folder renamed into place is not a mount point: same device as the mount root.
+    expect(v.probe('BWCA000001')).toEqual({ present: true, mounted: false });
     let goneCalled = false;
     v.onceGone('BWCA000001', () => (goneCalled = true));
     renameSync(join(root, 'BWCA000001'), join(dir, 'staging'));
     await until(() => goneCalled);
-    await expect(v.waitFor('NEVER', 100)).rejects.toBeInstanceOf(VolumeTimeoutError);
+    expect(await v.waitGone('BWCA000001', 100)).toBe(true);
+    const ac = new AbortController();
+    const waiting = v.nextChange('NEVER', 60_000, ac.signal);
+    ac.abort('recorder unplugged');
+    await expect(waiting).rejects.toBeInstanceOf(VolumeWaitAborted);
   });
 });
 

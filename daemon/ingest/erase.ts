@@ -1,0 +1,85 @@
+import { lstat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { FileEntry } from '../../firmware-protocol/codec/payloads.js';
+import type { Ledger } from '../ledger/index.js';
+import type { Logger } from '../log.js';
+import { IngestError } from './errors.js';
+import { hashFile } from './hash.js';
+import { resolveOnVolume } from './offload.js';
+import type { StorageOps } from './storage.js';
+
+export interface EraseDeps {
+  dataDir: string;
+  ledger: Ledger;
+  ops: StorageOps;
+  log: Logger;
+  now(): number;
+  /** SHA-256 of a file on the volume (injected so tests can count reads). */
+  hash?: (path: string) => Promise<string>;
+  signal?: AbortSignal;
+}
+
+export interface EraseRequest {
+  volumePath: string;
+  serial: string;
+  sessionId: string;
+  catalog: ReadonlyArray<FileEntry>;
+  /** Catalog name → SHA-256 of what this session copied from that very path (no second read needed). */
+  copiedHashes: ReadonlyMap<string, string>;
+}
+
+/**
+ * Erase from the recorder only originals whose stored copy is verified, committed and signed: same seq,
+ * size and hash as stored, not flagged hash_mismatch/size_mismatch, stored under the very name, the stored
+ * copy whole on the dock, and the volume's bytes the stored bytes. Every unlink, then an fsync of each folder
+ * touched and of the volume root, go through `ops`; only then does the ledger say they are erased.
+ */
+export async function eraseSignedOriginals(d: EraseDeps, r: EraseRequest): Promise<{ erasedSeqs: number[]; erasedIds: number[] }> {
+  const hash = d.hash ?? hashFile;
+  const erasedIds: number[] = [];
+  const erasedSeqs: number[] = [];
+  const dirs = new Set<string>();
+  for (const entry of r.catalog) {
+    if (d.signal?.aborted) throw new IngestError('aborted', 'the erase was stopped');
+    if (entry.size > BigInt(Number.MAX_SAFE_INTEGER)) continue;
+    const rec = d.ledger.recordings.findStored(r.serial, entry.seq, Number(entry.size), entry.sha256);
+    if (!rec || rec.manifestSessionId === null || rec.purgedAtMs !== null) continue;
+    if (rec.flags.includes('hash_mismatch') || rec.flags.includes('size_mismatch') || rec.devicePath !== entry.name) continue;
+    if (entry.sha256 !== null && entry.sha256 !== rec.sha256) continue;
+    let src: string;
+    try {
+      src = await resolveOnVolume(r.volumePath, entry.name);
+      const st = await lstat(src);
+      if (st.size !== rec.size) continue;
+      // The stored copy must be there, whole, before its original goes.
+      const kept = await lstat(join(d.dataDir, rec.storedPath));
+      if (!kept.isFile() || kept.size !== rec.size) {
+        d.log.error({ seq: entry.seq, storedPath: rec.storedPath }, 'stored copy missing or of the wrong size: not erasing the original');
+        continue;
+      }
+      // What is on the volume must be what was stored: known when this session copied it from this very
+      // path, else hashed now (an earlier docking stored it; the volume could hold other content).
+      const onVolume = r.copiedHashes.get(entry.name) ?? (await hash(src));
+      if (onVolume !== rec.sha256) {
+        d.log.warn({ seq: entry.seq, name: entry.name }, 'volume file differs from the stored copy: not erased');
+        continue;
+      }
+    } catch {
+      continue;
+    }
+    await d.ops.unlinkOnVolume(src);
+    dirs.add(dirname(src));
+    erasedIds.push(rec.id);
+    erasedSeqs.push(entry.seq);
+  }
+  for (const dir of dirs) await d.ops.fsyncVolumeDir(dir).catch((e) => d.log.warn({ dir, err: (e as Error).message }, 'fsync of volume folder failed'));
+  await d.ops.fsyncVolumeDir(r.volumePath).catch(() => undefined);
+  if (erasedIds.length === 0) return { erasedSeqs, erasedIds };
+  const at = d.now();
+  d.ledger.tx(() => {
+    d.ledger.recordings.markErased(erasedIds, at);
+    d.ledger.sessions.countErased(r.sessionId, erasedIds.length);
+    d.ledger.audit.append(at, 'dock', 'recorder.erased', r.serial, { sessionId: r.sessionId, recordingIds: erasedIds });
+  });
+  return { erasedSeqs, erasedIds };
+}
