@@ -18,6 +18,7 @@ const USAGE = `usage:
                                           key rotations), the chain, every stored file, the ledger and the
                                           audit trail against the manifests, derived copies of purged files
   bwc-dock key rotate --config FILE       a new dock key, announced by a key_rotation manifest signed by the old one
+  bwc-dock unit drop-in --config FILE     the systemd drop-in that makes the unit follow the config (IP allow-list, paths)
   bwc-dock user add --config FILE --username U --role ROLE   (password on stdin)
 `;
 
@@ -98,6 +99,16 @@ async function cmdKey(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function cmdUnit(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'drop-in') throw new UsageError('unit: only "unit drop-in" exists');
+  const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } } });
+  const config = configOf(values);
+  const { collectHostFacts, unitDropIn } = await import('./unit.js');
+  io.stdout.write(unitDropIn(config, await collectHostFacts(config), values.config ?? process.env.BWC_DOCK_CONFIG));
+  return 0;
+}
+
 async function cmdUser(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub !== 'add') throw new UsageError('user: only "user add" exists');
@@ -151,6 +162,8 @@ export async function main(argv: string[], out: CliIo = process): Promise<number
         return await cmdUser(rest);
       case 'key':
         return await cmdKey(rest);
+      case 'unit':
+        return await cmdUnit(rest);
       case 'simulate':
         return await cmdSimulate(rest);
       case 'demo':

@@ -15,6 +15,9 @@ id bwc-dock >/dev/null 2>&1 || useradd --system --home /var/lib/bwc-dock --shell
 install -d -m 0755 "$prefix"
 (cd "$src" && npm ci && npm run build && npm prune --omit=dev)
 cp -a "$src/dist" "$src/node_modules" "$src/package.json" "$src/README.md" "$src/web-ui" "$prefix/"
+# The unit's main process: it relays the daemon's sd_notify lines from the main PID (NotifyAccess=main).
+install -d -m 0755 "$prefix/systemd"
+install -m 0755 "$src/systemd/notify-relay.pl" "$prefix/systemd/notify-relay.pl"
 
 install -d -m 0750 -o root -g bwc-dock /etc/bwc-dock
 [ -f /etc/bwc-dock/config.json ] || install -m 0640 -o root -g bwc-dock "$src/systemd/config.example.json" /etc/bwc-dock/config.json
@@ -23,6 +26,12 @@ systemd-tmpfiles --create /usr/lib/tmpfiles.d/bwc-dock.conf
 install -m 0644 "$src/systemd/99-bwc-dock.rules" /etc/udev/rules.d/99-bwc-dock.rules
 udevadm control --reload-rules && udevadm trigger --subsystem-match=tty --subsystem-match=block || true
 install -m 0644 "$src/systemd/bwc-dock.service" /etc/systemd/system/bwc-dock.service
+# The unit is static and denies every IP address but localhost; this drop-in, made from the config, allows the
+# console's network (console.host, address entries of console.allowedHosts) and the upstream store, and follows
+# dataDir, detect.mountRoot and offload.eraseAfterCommit. Re-run this line after changing any of those keys.
+install -d -m 0755 /etc/systemd/system/bwc-dock.service.d
+node "$prefix/dist/daemon/cli.js" unit drop-in --config /etc/bwc-dock/config.json > /etc/systemd/system/bwc-dock.service.d/50-from-config.conf.new
+mv /etc/systemd/system/bwc-dock.service.d/50-from-config.conf.new /etc/systemd/system/bwc-dock.service.d/50-from-config.conf
 systemctl daemon-reload
 systemctl enable --now bwc-dock.service
 echo "bwc-dock installed. Add console users: sudo -u bwc-dock node $prefix/dist/daemon/cli.js user add --config /etc/bwc-dock/config.json --username admin --role admin"

@@ -13,7 +13,7 @@ describe('systemd unit and udev rules', () => {
   it('the service unit passes systemd-analyze verify (against the built CLI)', () => {
     const unit = readFileSync(join(root, 'systemd/bwc-dock.service'), 'utf8').replace(
       /^ExecStart=.*$/m,
-      `ExecStart=${process.execPath} ${join(root, 'dist/daemon/cli.js')} start --config /etc/bwc-dock/config.json`,
+      `ExecStart=/usr/bin/perl ${join(root, 'systemd/notify-relay.pl')} ${process.execPath} ${join(root, 'dist/daemon/cli.js')} start --config /etc/bwc-dock/config.json`,
     );
     const file = join(dir, 'bwc-dock.service');
     writeFileSync(file, unit);
@@ -26,6 +26,13 @@ describe('systemd unit and udev rules', () => {
     for (const line of ['User=bwc-dock', 'ProtectSystem=strict', 'ReadWritePaths=/var/lib/bwc-dock', 'NoNewPrivileges=yes', 'Restart=on-failure', 'Type=notify', 'DevicePolicy=closed']) {
       expect(unit).toContain(line);
     }
+    // Issue 13 item 12 (tests/security/unit-rules.test.ts has the rest): system calls, /proc, IPC, notify, IP.
+    for (const line of ['SystemCallFilter=@system-service', 'ProtectProc=invisible', 'PrivateIPC=yes', 'NotifyAccess=main', 'IPAddressDeny=any', 'IPAddressAllow=localhost', 'ReadWritePaths=/run/bwc-dock/media']) {
+      expect(unit.split('\n')).toContain(line);
+    }
+    expect(unit).not.toMatch(/^NotifyAccess=all$/m);
+    expect(unit).not.toMatch(/^ReadOnlyPaths=\/run\/bwc-dock\/media$/m);
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/perl \/opt\/bwc-dock\/systemd\/notify-relay\.pl \/usr\/bin\/node /m);
   });
 
   it('udev rules tag the reference recorder and mount its volume by label under the mount root', () => {
@@ -37,6 +44,7 @@ describe('systemd unit and udev rules', () => {
     expect(rules).toMatch(new RegExp(`systemd-mount .*\\$devnode ${cfg.detect.mountRoot}/\\$env\\{ID_FS_LABEL\\}`));
     expect(rules).toContain('--owner=bwc-dock');
     expect(rules).toMatch(/noexec/);
+    expect(rules).toContain('ENV{ID_FS_TYPE}=="exfat|vfat"');
   });
 
   it('the tmpfiles entry creates the mount root and data dir for the service user', () => {
