@@ -3,6 +3,7 @@ import { BlockList, isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { ANNEX3_MATTERS } from './policy/matters.js';
 
 /** Raised for a config that cannot be used; `key` names the offending key (dotted path). Exit code 2. */
 export class ConfigError extends Error {
@@ -17,6 +18,27 @@ export class ConfigError extends Error {
 
 const Hex16 = Type.String({ pattern: '^0x[0-9a-fA-F]{4}$' });
 const Strict = { additionalProperties: false } as const;
+
+const Text = (max: number) => Type.String({ maxLength: max });
+/** A row of the matters catalogue (004 annex 3); see daemon/policy/matters.ts. */
+const MatterRow = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z0-9._-]{1,32}$' }),
+    category: Type.String({ minLength: 1, maxLength: 100 }),
+    matter: Type.String({ minLength: 1, maxLength: 100 }),
+    stage: Text(100),
+    place: Text(100),
+    recorder: Text(100),
+    start: Text(200),
+    content: Text(1000),
+    end: Text(200),
+    storage: Text(100),
+    recordClass: Text(100),
+    note: Text(1000),
+    keepWithCase: Type.Boolean(),
+  },
+  Strict,
+);
 
 const systemZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
@@ -96,6 +118,31 @@ export const ConfigSchema = Type.Object(
       },
       { ...Strict, default: {} },
     ),
+    access: Type.Object(
+      {
+        /** Days an approved access request stays valid (004 annex 1; CONTRACT default 7). */
+        requestValidDays: Type.Number({ exclusiveMinimum: 0, maximum: 365, default: 7 }),
+        /** Refusals of one user within refusalWindowHours that raise an `access_refused` finding (004 annex 1 §12). */
+        refusalsForFinding: Type.Integer({ minimum: 1, maximum: 1000, default: 3 }),
+        refusalWindowHours: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 31, default: 24 }),
+      },
+      { ...Strict, default: {} },
+    ),
+    catalogue: Type.Object(
+      {
+        matters: Type.Array(MatterRow, { minItems: 1, maxItems: 1000, default: ANNEX3_MATTERS }),
+        /** Largest case document (PDF, photo of a form) accepted, in MiB. */
+        documentMaxMiB: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
+      },
+      { ...Strict, default: {} },
+    ),
+    reports: Type.Object(
+      {
+        /** A font with Chinese glyphs for PDF reports (TTF, OTF or TTC); Debian's fonts-wqy-microhei by default. */
+        cjkFont: Type.String({ minLength: 1, default: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc' }),
+      },
+      { ...Strict, default: {} },
+    ),
     log: Type.Object(
       {
         level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
@@ -160,6 +207,11 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
   if (!isValidZone(cfg.timezone)) throw new ConfigError('timezone', `"${cfg.timezone}" is not an IANA time zone`);
   if (cfg.console.tls === undefined && !isLoopback(cfg.console.host)) {
     throw new ConfigError('console.host', `"${cfg.console.host}" is not loopback: set console.tls first (the console carries passwords and footage)`);
+  }
+  const matterIds = new Set<string>();
+  for (const [i, m] of cfg.catalogue.matters.entries()) {
+    if (matterIds.has(m.id)) throw new ConfigError(`catalogue.matters[${i}].id`, `"${m.id}" is used twice`);
+    matterIds.add(m.id);
   }
   if (cfg.clock.driftWarnMs > cfg.clock.driftFaultMs) throw new ConfigError('clock.driftWarnMs', 'must not exceed clock.driftFaultMs');
   if (env.BWC_DOCK_LOG_LEVEL) cfg.log.level = env.BWC_DOCK_LOG_LEVEL as Config['log']['level'];

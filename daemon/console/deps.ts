@@ -53,6 +53,8 @@ declare module 'fastify' {
     public?: boolean;
     /** Usable while the user must change their password (me, password change, logout). */
     passwordChange?: boolean;
+    /** A route that shows or copies footage (`:id` names the recording): a refusal is audited (004 annex 1 §12). */
+    footage?: boolean;
   }
   interface FastifyRequest {
     user: AuthUser | null;

@@ -4,6 +4,7 @@ import type { AuthUser, ConsoleDeps } from './deps.js';
 import { ApiError } from './errors.js';
 import { resolveLogin } from './login-session.js';
 import { scopeOf, type Scope } from './rights.js';
+import { recordRefusal } from './services/access.js';
 
 export const SESSION_COOKIE = 'bwc_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -42,8 +43,14 @@ async function guard(deps: ConsoleDeps, req: FastifyRequest, reply: FastifyReply
   }
   if (user.mustChangePassword && cfg.passwordChange !== true) return reply.code(403).send({ error: 'password change required', passwordChange: true });
   const scope = cfg.action ? scopeOf(user.role, cfg.action) : null;
-  if (!scope) return reply.code(403).send({ error: `role ${user.role} may not do this` });
-  if (scope === 'request') return reply.code(403).send({ error: `role ${user.role} needs an approved access request naming this recording` });
+  if (!scope) {
+    if (cfg.footage) {
+      const id = Number((req.params as { id?: unknown } | undefined)?.id);
+      recordRefusal(deps, user, { recordingId: Number.isSafeInteger(id) && id > 0 ? id : null, use: String(cfg.action), why: `role ${user.role} may not do this` }, deps.clock.now());
+    }
+    return reply.code(403).send({ error: `role ${user.role} may not do this` });
+  }
+  // `request`: the handler admits only with an approved, unexpired request naming the recording (services/access.ts).
   req.user = user;
   req.scope = scope;
   return undefined;

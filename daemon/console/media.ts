@@ -9,7 +9,8 @@ import type { ConsoleDeps } from './deps.js';
 import { ApiError, ErrorBody } from './errors.js';
 import { IdParam } from './schemas.js';
 import { ServiceError } from './services/errors.js';
-import { playbackGround, registerView } from './services/playback.js';
+import { registerView } from './services/playback.js';
+import { admitFootage } from './services/admit.js';
 import { Gate } from './services/gate.js';
 import { parseRange } from './services/range.js';
 import { userOf, scopeOfRequest } from './guard.js';
@@ -45,15 +46,15 @@ export const mediaPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
 
   app.get<{ Params: Static<typeof IdParam>; Headers: Static<typeof RangeHeaders> }>(
     '/api/recordings/:id/media',
-    { config: { action: 'footage.play' }, schema: { params: IdParam, headers: RangeHeaders, response: { '4xx': ErrorBody } } },
+    { config: { action: 'footage.play', footage: true }, schema: { params: IdParam, headers: RangeHeaders, response: { '4xx': ErrorBody } } },
     async (req, reply) => {
       const user = userOf(req);
       const rec = load(req.params.id);
-      const ground = playbackGround(user, scopeOfRequest(req), rec);
+      const { ground, requestId } = admitFootage(deps, user, scopeOfRequest(req), rec, 'play');
       const file = await fileOf(rec);
       const range = parseRange(req.headers.range, file.size);
       if (range === 'bad') return reply.code(416).header('content-range', `bytes */${file.size}`).send({ error: `range not satisfiable for ${file.size} bytes` });
-      if (req.method === 'GET') registerView(deps.ledger, user, rec, ground, deps.clock.now(), deps.iso);
+      if (req.method === 'GET') registerView(deps.ledger, user, rec, ground, deps.clock.now(), deps.iso, 'view', requestId);
       reply.header('content-type', mediaTypeOf(rec.name).type).header('accept-ranges', 'bytes').header('content-disposition', 'inline');
       if (range === null) return reply.header('content-length', String(file.size)).send(createReadStream(file.path));
       return reply
@@ -66,15 +67,15 @@ export const mediaPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
 
   app.get<{ Params: Static<typeof IdParam> }>(
     '/api/recordings/:id/thumbnail',
-    { config: { action: 'footage.play' }, schema: { params: IdParam, response: { '4xx': ErrorBody } } },
+    { config: { action: 'footage.play', footage: true }, schema: { params: IdParam, response: { '4xx': ErrorBody } } },
     async (req, reply) => {
       const user = userOf(req);
       const rec = load(req.params.id);
-      const ground = playbackGround(user, scopeOfRequest(req), rec);
+      const { ground, requestId } = admitFootage(deps, user, scopeOfRequest(req), rec, 'play');
       const file = await fileOf(rec);
       const dest = thumbnailPath(deps.config.dataDir, rec);
       await thumbnails.run(() => deps.media.thumbnail(file.path, dest, { name: rec.name, durationMs: rec.durationMs }));
-      registerView(deps.ledger, user, rec, ground, deps.clock.now(), deps.iso, 'thumbnail');
+      registerView(deps.ledger, user, rec, ground, deps.clock.now(), deps.iso, 'thumbnail', requestId);
       return reply.header('content-type', 'image/jpeg').send(createReadStream(dest));
     },
   );

@@ -6,7 +6,8 @@ import { ListOf, ListQuery, decodeCursor, page } from './pagination.js';
 import { TimeQuery, timeParam } from './params.js';
 import { IdParam, OfficerNo, RecordingSchema } from './schemas.js';
 import { ServiceError } from './services/errors.js';
-import { canSee } from './services/playback.js';
+import { HOLD_REASONS } from '../ledger/holds.js';
+import { canSeeRecording, hidesConfidential } from './services/access.js';
 import { recordingView } from './views.js';
 import { userOf, scopeOfRequest } from './guard.js';
 
@@ -19,6 +20,12 @@ const RecordingsQuery = Type.Object(
     to: Type.Optional(Type.String(TimeQuery)),
     flag: Type.Optional(Type.String({ pattern: '^[a-z_]{1,32}$' })),
     case: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    /** Catalogue fields (issue 15): the matter of a linked case, its category, a target's name or ID number, an evidence number, an active hold's reason. */
+    matter: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,32}$' })),
+    category: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    target: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })),
+    evidence: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    holdReason: Type.Optional(Type.Union(HOLD_REASONS.map((r) => Type.Literal(r)))),
   },
   { additionalProperties: false },
 );
@@ -44,6 +51,14 @@ export const recordingsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async
       const fromMs = timeParam(q.from, 'from', zone);
       const toMs = timeParam(q.to, 'to', zone);
       const after = decodeCursor(q.cursor, isRecCursor);
+      const ids = ledger.catalogue.matching({
+        ...(q.case ? { caseRef: q.case } : {}),
+        ...(q.matter ? { matterId: q.matter } : {}),
+        ...(q.category ? { category: q.category } : {}),
+        ...(q.target ? { target: q.target.trim() } : {}),
+        ...(q.evidence ? { evidenceNo: q.evidence } : {}),
+        ...(q.holdReason ? { holdReason: q.holdReason } : {}),
+      });
       const rows = ledger.recordings.query({
         limit: q.limit + 1,
         ...(q.serial ? { serial: q.serial } : {}),
@@ -51,7 +66,8 @@ export const recordingsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async
         ...(fromMs !== undefined ? { fromMs } : {}),
         ...(toMs !== undefined ? { toMs } : {}),
         ...(q.flag ? { flag: q.flag } : {}),
-        ...(q.case ? { ids: ledger.activities.recordingIdsForCase(q.case) } : {}),
+        ...(ids ? { ids } : {}),
+        ...(hidesConfidential(user.role) ? { hideConfidential: { username: user.username, nowMs: deps.clock.now() } } : {}),
         ...(after ? { after: { sortMs: after[0], id: after[1] } } : {}),
       });
       const held = ledger.holds.heldIds(rows.map((r) => r.id));
@@ -65,7 +81,9 @@ export const recordingsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async
     async (req) => {
       const rec = ledger.recordings.get(req.params.id);
       if (!rec || rec.purgedAtMs !== null) throw new ServiceError('not_found', `no recording ${req.params.id}`);
-      if (!canSee(userOf(req), scopeOfRequest(req), rec)) throw new ServiceError('forbidden', 'officers see only their own recordings');
+      if (!canSeeRecording(ledger, userOf(req), scopeOfRequest(req), rec, deps.clock.now())) {
+        throw new ServiceError('forbidden', rec.confidential ? 'a confidential recording (004 §14) needs an approved access request' : 'officers see only their own recordings');
+      }
       return recordingView(rec, ledger.holds.isHeld(rec.id));
     },
   );

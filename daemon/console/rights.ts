@@ -12,6 +12,13 @@ export type Action =
   | 'recordings.search'
   | 'findings.read'
   | 'footage.play'
+  | 'footage.export' // a verifiable copy (ZIP): only with an approved request
+  | 'access.request' // file an access request; read one's own
+  | 'access.read' // read all access requests and the register
+  | 'access.decide' // approve or deny a request (which kinds: REQUEST_APPROVERS)
+  | 'confidential.mark' // mark or unmark confidential (004 §14)
+  | 'catalogue.edit' // open cases, link recordings, note what they show, attach case documents
+  | 'custody.read' // a recording's chain of custody
   | 'findings.justify'
   | 'findings.decide'
   | 'activities.write'
@@ -36,6 +43,15 @@ export const RIGHTS: Record<Action, Partial<Record<Role, Scope>>> = {
   'recordings.search': SEARCHERS,
   'findings.read': SEARCHERS,
   'footage.play': { officer: 'own', equipment_manager: 'request', supervisor: 'all', legal: 'all', auditor: 'request' },
+  'footage.export': { officer: 'request', equipment_manager: 'request', supervisor: 'request', legal: 'request' },
+  'access.request': { officer: 'all', equipment_manager: 'all', supervisor: 'all', legal: 'all', auditor: 'all' },
+  'access.read': { equipment_manager: 'all', supervisor: 'all', legal: 'all', auditor: 'all' },
+  'access.decide': { equipment_manager: 'all', supervisor: 'all', legal: 'all' },
+  'confidential.mark': { supervisor: 'all', legal: 'all' },
+  // Not in the contract's table, so at least privilege: the case handler notes their own footage (001 (二)2), the
+  // head and legal any; the chain of custody is read by those who read the register.
+  'catalogue.edit': { officer: 'own', supervisor: 'all', legal: 'all' },
+  'custody.read': { equipment_manager: 'all', supervisor: 'all', legal: 'all', auditor: 'all' },
   'findings.justify': { officer: 'own', equipment_manager: 'device' },
   'findings.decide': { supervisor: 'all' },
   'activities.write': { officer: 'own', equipment_manager: 'all', supervisor: 'all' },
@@ -51,6 +67,22 @@ export const RIGHTS: Record<Action, Partial<Record<Role, Scope>>> = {
 export function scopeOf(role: Role, action: Action): Scope | null {
   return RIGHTS[action][role] ?? null;
 }
+
+/**
+ * Who approves or denies each kind of access request (CONTRACT, 004 annex 1): `view` and `party` the head of the
+ * unit (§5, §7), `copy` the legal head (§4), `agency` the records keeper or the head after checking the letter and
+ * ID (§6); an `agency` request from another region only the head (§8). Never the one who filed it.
+ */
+export const REQUEST_APPROVERS: Record<'view' | 'copy' | 'agency' | 'party', readonly Role[]> = {
+  view: ['supervisor'],
+  party: ['supervisor'],
+  copy: ['legal'],
+  agency: ['equipment_manager', 'supervisor'],
+};
+export const OTHER_REGION_APPROVERS: readonly Role[] = ['supervisor'];
+
+/** Roles that see confidential recordings without a request (CONTRACT; the own officer sees their own). */
+export const SEES_CONFIDENTIAL: readonly Role[] = ['supervisor', 'legal'];
 
 /** Findings an equipment manager justifies (CONTRACT "device findings"). */
 export const DEVICE_FINDINGS = ['drift', 'clock_reset', 'hash_mismatch', 'no_checkout'] as const;

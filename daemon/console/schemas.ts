@@ -112,6 +112,10 @@ export const RecordingSchema = Type.Object({
   manifestSessionId: NStr,
   checkoutId: NInt,
   mediaType: Type.String(),
+  /** `<unit>-<year>-<serial>`, unique on the dock and never reused. */
+  evidenceNo: NStr,
+  /** The confidentiality class (004 §14) when marked. */
+  confidential: NStr,
 });
 
 export const FindingSchema = Type.Object({
@@ -136,6 +140,8 @@ export const FindingSchema = Type.Object({
   decidedBy: NStr,
   decidedAt: NStr,
   decisionText: NStr,
+  /** A `remote_duty` justification's return of the officer to the unit (004 §13). */
+  returnedAt: NStr,
   createdAt: Type.String(),
 });
 

@@ -81,6 +81,8 @@ export function recordingView(r: Recording, held = false) {
     manifestSessionId: r.manifestSessionId,
     checkoutId: r.checkoutId,
     mediaType: mediaTypeOf(r.name).type,
+    evidenceNo: r.evidenceNo,
+    confidential: r.confidential,
   };
 }
 

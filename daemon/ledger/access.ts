@@ -100,13 +100,33 @@ export class AccessRegisterRepo {
     return r ? toEntry(r) : null;
   }
 
-  list(q: { recordingId?: number; username?: string; kind?: AccessKind; limit: number; beforeId?: number }): AccessEntry[] {
+  /**
+   * Newest first, keyset on id. `fromMs`/`toMs`: entries opened in [fromMs, toMs). `hideConfidential`: leave out
+   * entries about confidential recordings (004 §14) except those the user holds an approved, unexpired request for.
+   */
+  list(q: {
+    recordingId?: number;
+    username?: string;
+    kind?: AccessKind;
+    limit: number;
+    beforeId?: number;
+    fromMs?: number;
+    toMs?: number;
+    hideConfidential?: { username: string; nowMs: number };
+  }): AccessEntry[] {
     const where: string[] = [];
     const args: unknown[] = [];
     if (q.recordingId !== undefined) (where.push('recording_id = ?'), args.push(q.recordingId));
     if (q.username) (where.push('username = ?'), args.push(q.username));
     if (q.kind) (where.push('kind = ?'), args.push(q.kind));
     if (q.beforeId !== undefined) (where.push('id < ?'), args.push(q.beforeId));
+    if (q.fromMs !== undefined) (where.push('at_ms >= ?'), args.push(q.fromMs));
+    if (q.toMs !== undefined) (where.push('at_ms < ?'), args.push(q.toMs));
+    if (q.hideConfidential) {
+      where.push(`(NOT EXISTS (SELECT 1 FROM recording_confidential c WHERE c.recording_id = access_register.recording_id) OR EXISTS (SELECT 1 FROM access_request_recordings g
+        JOIN access_requests a ON a.id = g.request_id WHERE g.recording_id = access_register.recording_id AND a.filed_by = ? AND a.state = 'approved' AND a.expires_at_ms > ?))`);
+      args.push(q.hideConfidential.username, q.hideConfidential.nowMs);
+    }
     const sql = `SELECT * FROM access_register ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...args, q.limit) as Row[]).map(toEntry);
   }

@@ -1,7 +1,9 @@
 import { AccessRegisterRepo } from './access.js';
+import { AccessRequestRepo } from './access-requests.js';
 import { ActivityRepo } from './activities.js';
 import { ArchiveRepo } from './archives.js';
 import { AuditLog } from './audit.js';
+import { CatalogueRepo } from './catalogue.js';
 import { CheckoutRepo } from './checkouts.js';
 import { openLedger, type Db } from './db.js';
 import { DeviceEventRepo } from './device-events.js';
@@ -43,6 +45,8 @@ export class Ledger {
   readonly retention: RetentionRepo;
   readonly tombstones: TombstoneRepo;
   readonly archives: ArchiveRepo;
+  readonly accessRequests: AccessRequestRepo;
+  readonly catalogue: CatalogueRepo;
 
   constructor(
     private readonly db: Db,
@@ -68,6 +72,8 @@ export class Ledger {
     this.retention = new RetentionRepo(db);
     this.tombstones = new TombstoneRepo(db);
     this.archives = new ArchiveRepo(db);
+    this.accessRequests = new AccessRequestRepo(db);
+    this.catalogue = new CatalogueRepo(db);
   }
 
   /** `passwords`: the password hasher (default OWASP's scrypt cost); tests pass a cheaper one. */

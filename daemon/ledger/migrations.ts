@@ -388,4 +388,131 @@ export const MIGRATIONS: string[] = [
     SELECT a.id, j.value FROM audit t JOIN archives a ON a.id = substr(t.subject, 9), json_each(t.detail, '$.recordingIds') j
     WHERE t.action = 'archive.created' AND t.subject LIKE 'archive/%';
   `,
+  // 8: evidence access (issue 15). Every recording gets an evidence number `<unit>-<year>-<serial>` that is
+  // never reused (a trigger numbers new rows, counters never go back); the recorder's important mark (file
+  // flags bit 0) becomes the flag `important`; cases link recordings to a matter of the catalogue (004 annex 3)
+  // and an enforcement target, with notes, speakers and gist per recording (001 (二)2) and documents of the case
+  // (000 (二)8); access requests and their approvals (004 annex 1); confidential marks (004 §14).
+  `
+  CREATE TABLE evidence_counters (prefix TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE evidence_numbers (
+    recording_id INTEGER PRIMARY KEY REFERENCES recordings(id),
+    evidence_no TEXT NOT NULL UNIQUE
+  );
+  INSERT INTO evidence_numbers (recording_id, evidence_no)
+    SELECT id, p || '-' || printf('%06d', ROW_NUMBER() OVER (PARTITION BY p ORDER BY id)) FROM (
+      SELECT id, COALESCE(NULLIF(unit_no, ''), 'U0') || '-' || substr(COALESCE(corrected_start, recorded_start, offloaded_at), 1, 4) AS p FROM recordings);
+  INSERT INTO evidence_counters (prefix, last)
+    SELECT substr(evidence_no, 1, length(evidence_no) - 7), COUNT(*) FROM evidence_numbers GROUP BY 1;
+  CREATE TRIGGER recordings_evidence_no AFTER INSERT ON recordings BEGIN
+    INSERT OR IGNORE INTO evidence_counters (prefix, last)
+      VALUES (COALESCE(NULLIF(NEW.unit_no, ''), 'U0') || '-' || substr(COALESCE(NEW.corrected_start, NEW.recorded_start, NEW.offloaded_at), 1, 4), 0);
+    UPDATE evidence_counters SET last = last + 1
+      WHERE prefix = COALESCE(NULLIF(NEW.unit_no, ''), 'U0') || '-' || substr(COALESCE(NEW.corrected_start, NEW.recorded_start, NEW.offloaded_at), 1, 4);
+    INSERT INTO evidence_numbers (recording_id, evidence_no)
+      SELECT NEW.id, prefix || '-' || printf('%06d', last) FROM evidence_counters
+      WHERE prefix = COALESCE(NULLIF(NEW.unit_no, ''), 'U0') || '-' || substr(COALESCE(NEW.corrected_start, NEW.recorded_start, NEW.offloaded_at), 1, 4);
+  END;
+  INSERT OR IGNORE INTO recording_flags (recording_id, flag, sort_ms) SELECT id, 'important', sort_ms FROM recordings WHERE (file_flags & 1) = 1;
+  CREATE TRIGGER recordings_important AFTER INSERT ON recordings WHEN (NEW.file_flags & 1) = 1 BEGIN
+    INSERT OR IGNORE INTO recording_flags (recording_id, flag, sort_ms) VALUES (NEW.id, 'important', NEW.sort_ms);
+  END;
+  CREATE TABLE cases (
+    id INTEGER PRIMARY KEY,
+    case_no TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    matter_id TEXT NOT NULL,
+    category TEXT NOT NULL,
+    matter TEXT NOT NULL,
+    keep_with_case INTEGER NOT NULL,
+    target_kind TEXT CHECK (target_kind IN ('person','company')),
+    target_name TEXT,
+    target_id_no TEXT,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL
+  );
+  CREATE INDEX cases_matter ON cases(matter_id);
+  CREATE INDEX cases_target_id ON cases(target_id_no);
+  CREATE TABLE case_recordings (
+    case_id INTEGER NOT NULL REFERENCES cases(id),
+    recording_id INTEGER NOT NULL REFERENCES recordings(id),
+    linked_by TEXT NOT NULL,
+    linked_at TEXT NOT NULL,
+    linked_at_ms INTEGER NOT NULL,
+    hold_id INTEGER REFERENCES holds(id),
+    PRIMARY KEY (case_id, recording_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX case_recordings_recording ON case_recordings(recording_id);
+  CREATE TABLE case_documents (
+    id INTEGER PRIMARY KEY,
+    case_id INTEGER NOT NULL REFERENCES cases(id),
+    name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    stored_path TEXT NOT NULL,
+    added_by TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    added_at_ms INTEGER NOT NULL
+  );
+  CREATE INDEX case_documents_case ON case_documents(case_id);
+  CREATE TABLE recording_notes (
+    recording_id INTEGER PRIMARY KEY REFERENCES recordings(id),
+    content_note TEXT,
+    speakers TEXT,
+    gist TEXT,
+    target_kind TEXT CHECK (target_kind IN ('person','company')),
+    target_name TEXT,
+    target_id_no TEXT,
+    updated_by TEXT NOT NULL,
+    updated_at_ms INTEGER NOT NULL
+  );
+  CREATE INDEX recording_notes_target_id ON recording_notes(target_id_no);
+  CREATE TABLE recording_confidential (
+    recording_id INTEGER PRIMARY KEY REFERENCES recordings(id),
+    class TEXT NOT NULL CHECK (class IN ('state_secret','commercial_secret','privacy')),
+    reason TEXT NOT NULL,
+    marked_by TEXT NOT NULL,
+    marked_at TEXT NOT NULL,
+    marked_at_ms INTEGER NOT NULL
+  );
+  CREATE TABLE access_requests (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('view','copy','agency','party')),
+    purpose TEXT NOT NULL,
+    filed_by TEXT NOT NULL,
+    filed_by_role TEXT NOT NULL,
+    filed_at TEXT NOT NULL,
+    filed_at_ms INTEGER NOT NULL,
+    requester TEXT,
+    authority TEXT,
+    other_region INTEGER NOT NULL DEFAULT 0,
+    letter_ref TEXT,
+    id_document TEXT,
+    lawyer INTEGER NOT NULL DEFAULT 0,
+    power_of_attorney TEXT,
+    lawyer_licence TEXT,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','approved','denied')),
+    decided_by TEXT,
+    decided_by_role TEXT,
+    decided_at TEXT,
+    decided_at_ms INTEGER,
+    decision_reason TEXT,
+    documents_checked INTEGER NOT NULL DEFAULT 0,
+    expires_at TEXT,
+    expires_at_ms INTEGER
+  );
+  CREATE INDEX access_requests_filed_by ON access_requests(filed_by, id);
+  CREATE INDEX access_requests_state ON access_requests(state, id);
+  CREATE TABLE access_request_recordings (
+    request_id INTEGER NOT NULL REFERENCES access_requests(id),
+    recording_id INTEGER NOT NULL REFERENCES recordings(id),
+    PRIMARY KEY (request_id, recording_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX access_request_recordings_recording ON access_request_recordings(recording_id, request_id);
+  CREATE INDEX access_register_at ON access_register(at_ms);
+  CREATE INDEX IF NOT EXISTS audit_actor_action ON audit(actor, action, at_ms);
+  CREATE INDEX IF NOT EXISTS audit_subject ON audit(subject, id);
+  `,
 ];

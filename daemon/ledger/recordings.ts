@@ -31,9 +31,13 @@ export interface Recording {
   erasedAtMs: number | null;
   purgedAtMs: number | null;
   flags: string[];
+  /** `<unit>-<year>-<serial>`, given when the row is stored, never reused (ledger migration 8). */
+  evidenceNo: string | null;
+  /** The confidentiality class (004 §14) when marked, else null. */
+  confidential: string | null;
 }
 
-export type NewRecording = Omit<Recording, 'id' | 'manifestSessionId' | 'erasedAtMs' | 'purgedAtMs' | 'flags'> & { flags: string[] };
+export type NewRecording = Omit<Recording, 'id' | 'manifestSessionId' | 'erasedAtMs' | 'purgedAtMs' | 'flags' | 'evidenceNo' | 'confidential'> & { flags: string[] };
 
 interface Row {
   id: number;
@@ -66,6 +70,8 @@ interface Row {
   erased_at_ms: number | null;
   purged_at_ms: number | null;
   flags: string | null;
+  evidence_no: string | null;
+  confidential: string | null;
 }
 
 const toRecording = (r: Row): Recording => ({
@@ -99,9 +105,13 @@ const toRecording = (r: Row): Recording => ({
   erasedAtMs: r.erased_at_ms,
   purgedAtMs: r.purged_at_ms,
   flags: r.flags ? r.flags.split(',').sort() : [],
+  evidenceNo: r.evidence_no,
+  confidential: r.confidential,
 });
 
-const COLUMNS = `SELECT r.*, (SELECT group_concat(flag) FROM recording_flags f WHERE f.recording_id = r.id) AS flags`;
+const COLUMNS = `SELECT r.*, (SELECT group_concat(flag) FROM recording_flags f WHERE f.recording_id = r.id) AS flags,
+  (SELECT evidence_no FROM evidence_numbers e WHERE e.recording_id = r.id) AS evidence_no,
+  (SELECT class FROM recording_confidential c WHERE c.recording_id = r.id) AS confidential`;
 const SELECT = `${COLUMNS} FROM recordings r`;
 
 export interface RecordingQuery {
@@ -112,6 +122,8 @@ export interface RecordingQuery {
   flag?: string;
   ids?: number[];
   includePurged?: boolean;
+  /** Leave out confidential recordings (004 §14) except those this user holds an approved, unexpired request for. */
+  hideConfidential?: { username: string; nowMs: number };
   limit: number;
   /** Keyset cursor: rows strictly after (sortMs, id) in descending order. */
   after?: { sortMs: number; id: number };
@@ -239,6 +251,11 @@ export class RecordingRepo {
     if (q.toMs !== undefined) (where.push(`${sort} < ?`), args.push(q.toMs));
     if (q.flag && !byFlag) (where.push('EXISTS (SELECT 1 FROM recording_flags f WHERE f.recording_id = r.id AND f.flag = ?)'), args.push(q.flag));
     if (q.ids) where.push(`r.id IN (${q.ids.map(() => '?').join(',') || 'NULL'})`), args.push(...q.ids);
+    if (q.hideConfidential) {
+      where.push(`(NOT EXISTS (SELECT 1 FROM recording_confidential c WHERE c.recording_id = r.id) OR EXISTS (SELECT 1 FROM access_request_recordings g
+        JOIN access_requests a ON a.id = g.request_id WHERE g.recording_id = r.id AND a.filed_by = ? AND a.state = 'approved' AND a.expires_at_ms > ?))`);
+      args.push(q.hideConfidential.username, q.hideConfidential.nowMs);
+    }
     // The leading `<=` lets the index seek straight to the cursor instead of walking the pages before it.
     if (q.after) (where.push(`${sort} <= ? AND (${sort} < ? OR (${sort} = ? AND ${id} < ?))`), args.push(q.after.sortMs, q.after.sortMs, q.after.sortMs, q.after.id));
     // CROSS JOIN keeps recording_flags as the outer loop (SQLite never reorders it).

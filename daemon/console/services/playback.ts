@@ -35,6 +35,7 @@ export function registerView(
   atMs: number,
   iso: (ms: number) => string,
   kind: 'view' | 'thumbnail' = 'view',
+  requestId: number | null = null,
 ): { accessId: number; created: boolean } {
   return ledger.tx(() => {
     const { entry, created } = ledger.access.recordView({
@@ -43,6 +44,7 @@ export function registerView(
       username: user.username,
       role: user.role,
       ground,
+      requestId,
       playbackKey: user.sessionKey,
       atMs,
       at: iso(atMs),
@@ -50,7 +52,7 @@ export function registerView(
     });
     if (created) {
       const action = kind === 'view' ? 'recording.viewed' : 'recording.thumbnail_viewed';
-      ledger.audit.append(atMs, user.username, action, String(rec.id), { accessId: entry.id, ground, serial: rec.serial, seq: rec.seq, sha256: rec.sha256 });
+      ledger.audit.append(atMs, user.username, action, String(rec.id), { accessId: entry.id, ground, requestId, serial: rec.serial, seq: rec.seq, sha256: rec.sha256 });
     }
     return { accessId: entry.id, created };
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../../daemon/ledger/users.js';
 import { ROLE_USER, build, makeMp4, type Harness } from '../../helpers/console.js';
+import { seedEvidence, type EvidenceFixture } from './evidence-fixtures.js';
 import { seed, type Fixture } from './fixtures.js';
 
 const ALL: Role[] = ['officer', 'equipment_manager', 'supervisor', 'legal', 'auditor', 'admin'];
@@ -9,9 +10,15 @@ const EM: Role[] = ['equipment_manager'];
 const SEARCH: Role[] = ['officer', 'equipment_manager', 'supervisor', 'legal', 'auditor'];
 const PLAY: Role[] = ['officer', 'supervisor', 'legal'];
 const AUDIT: Role[] = ['supervisor', 'legal', 'auditor', 'admin'];
+const FILE: Role[] = ['officer', 'equipment_manager', 'supervisor', 'legal', 'auditor'];
+const REGISTER: Role[] = ['equipment_manager', 'supervisor', 'legal', 'auditor'];
+const DECIDE: Role[] = ['equipment_manager', 'supervisor', 'legal'];
+const EXPORT: Role[] = ['officer', 'equipment_manager', 'supervisor', 'legal'];
+const MARK: Role[] = ['supervisor', 'legal'];
+const CATALOGUE: Role[] = ['officer', 'supervisor', 'legal'];
 
 interface Case {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   url: (f: Fixture) => string;
   pattern: string;
   allowed: Role[];
@@ -74,15 +81,46 @@ const CASES: Case[] = [
   { method: 'POST', pattern: '/api/users/:username/confirm', url: () => '/api/users/em1/confirm', allowed: ['supervisor'] },
   { method: 'POST', pattern: '/api/users/:username/reject', url: () => '/api/users/em1/reject', allowed: ['supervisor'] },
   { method: 'POST', pattern: '/api/me/password', url: () => '/api/me/password', allowed: ALL, body: { current: 'x', new: 'short' } },
+  // Evidence access (issue 15). Deciding a request of each kind, and playing with a request, are walked per
+  // cell in evidence-rights.test.ts; here request 999999 does not exist, so an allowed role gets 404.
+  { method: 'POST', pattern: '/api/access-requests', url: () => '/api/access-requests', allowed: FILE, body: { recordingIds: [1], kind: 'view', purpose: 'review' } },
+  { method: 'GET', pattern: '/api/access-requests', url: () => '/api/access-requests', allowed: FILE },
+  { method: 'GET', pattern: '/api/access-requests/:id', url: () => `/api/access-requests/${e.requestId}`, allowed: FILE },
+  { method: 'POST', pattern: '/api/access-requests/:id/approve', url: () => '/api/access-requests/999999/approve', allowed: DECIDE, body: {} },
+  { method: 'POST', pattern: '/api/access-requests/:id/deny', url: () => '/api/access-requests/999999/deny', allowed: DECIDE, body: { reason: 'no ground' } },
+  { method: 'GET', pattern: '/api/access-register', url: () => '/api/access-register', allowed: REGISTER },
+  { method: 'GET', pattern: '/api/recordings/:id/export', url: () => `/api/recordings/${e.exportRec}/export`, allowed: EXPORT },
+  { method: 'POST', pattern: '/api/recordings/:id/confidential', url: () => `/api/recordings/${e.spareRec}/confidential`, allowed: MARK, body: { class: 'privacy', reason: 'a minor is shown' } },
+  { method: 'DELETE', pattern: '/api/recordings/:id/confidential', url: () => '/api/recordings/999999/confidential', allowed: MARK },
+  { method: 'GET', pattern: '/api/matters', url: () => '/api/matters', allowed: SEARCH },
+  { method: 'POST', pattern: '/api/cases', url: () => '/api/cases', allowed: CATALOGUE, body: { caseNo: 'RIGHTS-2', name: 'test', matterId: '2' } },
+  { method: 'GET', pattern: '/api/cases', url: () => '/api/cases', allowed: SEARCH },
+  { method: 'GET', pattern: '/api/cases/:id', url: () => `/api/cases/${e.caseId}`, allowed: SEARCH },
+  { method: 'POST', pattern: '/api/cases/:id/recordings', url: (f) => `/api/cases/${e.caseId}/recordings`, allowed: CATALOGUE, body: { recordingIds: [1] } },
+  {
+    method: 'POST',
+    pattern: '/api/cases/:id/documents',
+    url: () => `/api/cases/${e.caseId}/documents?name=form.png`,
+    allowed: CATALOGUE,
+    payload: '\x89PNG\r\n',
+    headers: { 'content-type': 'image/png' },
+  },
+  { method: 'GET', pattern: '/api/cases/:id/documents/:docId', url: () => `/api/cases/${e.caseId}/documents/${e.documentId}`, allowed: SEARCH },
+  { method: 'GET', pattern: '/api/recordings/:id/catalogue', url: (f) => `/api/recordings/${f.ownRec}/catalogue`, allowed: SEARCH },
+  { method: 'POST', pattern: '/api/recordings/:id/catalogue', url: (f) => `/api/recordings/${f.ownRec}/catalogue`, allowed: CATALOGUE, body: { contentNote: '现场检查', speakers: '张伟；当事人', gist: '告知检查事由' } },
+  { method: 'GET', pattern: '/api/recordings/:id/custody', url: (f) => `/api/recordings/${f.ownRec}/custody`, allowed: REGISTER },
 ];
 /** Routes the table leaves to their own tests: open ones, logout (ends the session), the SSE stream (never ends). */
 const ELSEWHERE = ['POST /api/login', 'GET /api/health', 'POST /api/logout', 'GET /api/slots/stream'];
 
 let h: Harness;
 let f: Fixture;
+let e: EvidenceFixture;
 beforeAll(async () => {
   h = await build();
-  f = seed(h, makeMp4());
+  const mp4 = makeMp4();
+  f = seed(h, mp4);
+  e = await seedEvidence(h, f, mp4);
 });
 afterAll(async () => h.close());
 
@@ -115,7 +153,7 @@ describe('rights matrix, every route', () => {
       });
     }
 
-    if (c.method === 'POST') {
+    if (c.method !== 'GET') {
       it(`${c.method} ${c.pattern}: 403 without or with a wrong x-csrf-token, even for an allowed role`, async () => {
         const before = h.ledger.audit.head();
         const as = ROLE_USER[c.allowed[0]!];
