@@ -2,6 +2,7 @@ import { LinkError, type LinkErrorCode } from '../firmware-protocol/codec/errors
 import type { ConsoleErrorCode } from './console/errors.js';
 import type { ServiceErrorCode } from './console/services/errors.js';
 import type { CheckoutErrorCode } from './dock/checkout.js';
+import type { SessionFailureCode } from './dock/session.js';
 import { DockError } from './errors.js';
 import type { IngestErrorCode } from './ingest/errors.js';
 import type { MediaErrorCode } from './ingest/media.js';
@@ -28,6 +29,7 @@ export interface CatalogueEntry {
 
 /** Every key of the catalogue: one per code of every folder's union. */
 export type ErrorKey =
+  | `session.${SessionFailureCode}`
   | `ingest.${IngestErrorCode}`
   | `media.${MediaErrorCode}`
   | `retention.${RetentionErrorCode}`
@@ -40,6 +42,19 @@ export type ErrorKey =
 const e = (status: number | null, reason: string | null, doc: string): CatalogueEntry => ({ status, reason, doc });
 
 export const ERROR_CATALOGUE: Readonly<Record<ErrorKey, CatalogueEntry>> = {
+  // A docking session that stops (daemon/dock/session.ts, SessionFailure).
+  'session.protocol': e(null, "the recorder's firmware does not follow the dock's protocol: its firmware may need an update", 'another protocol version, or a serial or volume label that is not a plain name'),
+  'session.duplicate': e(null, 'a recorder with the same serial number is already in another slot: take one out and report the duplicate', 'a recorder with this serial is already docked on another port'),
+  'session.auth': e(null, "the recorder refused the dock's password: the administrator sets it in the dock's configuration", 'the recorder refused the admin password (recorders.passwords)'),
+  'session.locked': e(null, 'the recorder is locked after wrong passwords: wait a minute and dock it again', 'the recorder is locked after failed logins'),
+  'session.busy': e(null, 'the recorder is recording: stop the recording and dock it again', 'the recorder is recording and will not enter mass storage'),
+  'session.label_changed': e(null, 'the recorder changed the name of its storage during the docking: dock it again; if it happens again, send it for repair', 'two ENTER_MSC answered two volume labels'),
+  'session.identity_mismatch': e(null, 'the recorder gives different serial numbers for itself: nothing was copied; send it for repair (see its finding)', "HELLO, the INFO block and the catalog's file names name different serials"),
+  'session.volume_missing': e(null, "the recorder's storage did not appear: check the udev rule", "the recorder's volume did not appear (or stayed an empty folder) within detect.volumeTimeoutMs"),
+  'session.volume_mismatch': e(null, "this volume is not the recorder's", "the volume holds none of the recorder's catalogued files"),
+  'session.unplugged': e(null, 'the recorder was taken out before the docking finished: dock it again', 'the recorder left the dock during the session'),
+  'session.aborted': e(null, 'the dock stopped during the docking: dock the recorder again', 'the daemon stopped during the session'),
+
   // The offload of a file or a session (daemon/ingest/errors.ts).
   'ingest.disk_low': e(null, "the dock's storage is full: footage stays on the recorder; tell the administrator", "the dock's storage is below its floor or full (ENOSPC)"),
   'ingest.volume_gone': e(null, "the recorder's storage went away during the copy (unplugged?): dock it again", "the recorder's volume vanished mid-file, or a read made no progress"),

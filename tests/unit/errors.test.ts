@@ -5,6 +5,7 @@ import { Command } from '../../firmware-protocol/codec/constants.js';
 import { ApiError, CONSOLE_ERROR_CODES, toApiError } from '../../daemon/console/errors.js';
 import { SERVICE_ERROR_CODES, ServiceError } from '../../daemon/console/services/errors.js';
 import { CHECKOUT_ERROR_CODES, CheckoutError } from '../../daemon/dock/checkout.js';
+import { SESSION_FAILURE_CODES, SessionFailure } from '../../daemon/dock/session.js';
 import { ERROR_CATALOGUE, catalogueEntry, errorKeyOf, slotReason } from '../../daemon/error-catalogue.js';
 import { DockError } from '../../daemon/errors.js';
 import { INGEST_ERROR_CODES, IngestError } from '../../daemon/ingest/errors.js';
@@ -29,6 +30,7 @@ function unionOf(path: string, name: string): string[] {
 }
 
 const DOMAINS: Record<string, readonly string[]> = {
+  session: SESSION_FAILURE_CODES,
   ingest: INGEST_ERROR_CODES,
   media: MEDIA_ERROR_CODES,
   retention: RETENTION_ERROR_CODES,
@@ -70,7 +72,7 @@ describe('the error catalogue', () => {
     // A 500 answers the catalogue's words (its message may hold internals): it must have some.
     if (entry.status === 500) expect(entry.reason, key).not.toBeNull();
     // What ends a docking is shown on its slot: the offload's and the link's codes all have words.
-    if (key.startsWith('ingest.') || key.startsWith('link.')) expect(entry.reason, key).not.toBeNull();
+    if (key.startsWith('session.') || key.startsWith('ingest.') || key.startsWith('link.')) expect(entry.reason, key).not.toBeNull();
   });
 
   it("is listed in the README's Errors section with the same status, and the README lists no other", () => {
@@ -84,6 +86,7 @@ describe('the error catalogue', () => {
 
   it("every domain error is a DockError whose key is its domain's and its code", () => {
     const made: DockError[] = [
+      new SessionFailure('volume_missing', 'x'),
       new IngestError('disk_low', 'x'),
       new MediaError('no_picture', 'x'),
       new RetentionError('conflict', 'x'),
@@ -92,7 +95,7 @@ describe('the error catalogue', () => {
       new CheckoutError('not_ready', 'x', ['battery']),
       new UserError('exists', 'username', 'x'),
     ];
-    expect(made.map((e) => e.key)).toEqual(['ingest.disk_low', 'media.no_picture', 'retention.conflict', 'service.busy', 'console.purged', 'checkout.not_ready', 'user.exists']);
+    expect(made.map((e) => e.key)).toEqual(['session.volume_missing', 'ingest.disk_low', 'media.no_picture', 'retention.conflict', 'service.busy', 'console.purged', 'checkout.not_ready', 'user.exists']);
     for (const e of made) {
       expect(e).toBeInstanceOf(DockError);
       expect(e.name).toBe(e.constructor.name);
