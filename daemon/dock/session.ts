@@ -418,7 +418,10 @@ export class DockingSession {
       this.log.info({ label }, 'another docked recorder has this volume label: waiting for its volume to go');
       await this.client.exitMsc().catch(() => undefined);
     }
-    const release = await ctx.labels.acquire(label, this.stop.signal);
+    const release = await ctx.labels.acquire(label, this.stop.signal).catch((e: unknown) => {
+      this.check();
+      throw e;
+    });
     try {
       this.check();
       if (wasHeld && (await this.enterMsc()) !== label) throw new SessionFailure('label_changed', 'the recorder changed its volume label between two ENTER_MSC: dock it again');
@@ -427,8 +430,10 @@ export class DockingSession {
       try {
         v = await awaitWholeVolume(ctx.volumes, label, expected, { timeoutMs: ctx.config.detect.volumeTimeoutMs, signal: this.stop.signal });
       } catch (e) {
-        if (e instanceof VolumeNotReady) throw new SessionFailure(e.verdict === 'absent' ? 'volume_missing' : 'volume_mismatch', e.message);
-        throw e;
+        if (!(e instanceof VolumeNotReady)) throw e;
+        // The recorder leaves mass storage (best effort): it keeps its footage and can be used or docked again.
+        await this.client.exitMsc().catch(() => undefined);
+        throw new SessionFailure(e.verdict === 'absent' ? 'volume_missing' : 'volume_mismatch', e.message);
       }
       this.log.info({ label, mounted: v.mounted, waitedMs: v.waitedMs, missing: v.missing.length }, 'volume ready');
       if (v.missing.length > 0) this.log.warn({ missing: v.missing.slice(0, 20), count: v.missing.length }, 'volume lacks some catalogued files, or their sizes differ: offloading what is there');

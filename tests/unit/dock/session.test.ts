@@ -1,0 +1,156 @@
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DockingSession } from '../../../daemon/dock/session.js';
+import { addFiles, dockFixture, type DockFixture } from './fixture.js';
+
+let f: DockFixture | null = null;
+afterEach(async () => {
+  await f?.close();
+  f = null;
+});
+
+const until = async (what: string, fn: () => boolean, ms = 10_000) => {
+  const end = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('a docking session over an in-memory link (no pty)', () => {
+  it('stores, signs and erases every file; the volume is unlinked only after the manifest, then its folders are fsynced', async () => {
+    f = await dockFixture();
+    const r = f.recorder('A000101', { files: 3 });
+    const session = new DockingSession(f.ctx, 'mem:1', r.link);
+    expect(await session.run()).toBe('ready');
+    const recs = f.ledger.recordings.all();
+    expect(recs).toHaveLength(3);
+    expect(recs.every((x) => x.sha256 === x.deviceSha256 && x.manifestSessionId === session.id && x.erasedAtMs !== null)).toBe(true);
+    expect(r.state.files).toEqual([]);
+    // The order of every side effect on the volume, and its place after the manifest became durable.
+    const calls = f.ops.calls;
+    const manifestDone = calls.findLastIndex((c) => c.startsWith('fsyncDir data/manifests'));
+    const unlinks = calls.flatMap((c, i) => (c.startsWith('unlinkOnVolume') ? [i] : []));
+    const volumeSyncs = calls.filter((c) => c.startsWith('fsyncVolumeDir'));
+    expect(unlinks).toHaveLength(3);
+    expect(Math.min(...unlinks)).toBeGreaterThan(manifestDone);
+    expect(calls.slice(Math.min(...unlinks))).toEqual([
+      ...[...recs].sort((a, b) => a.seq - b.seq).map((x) => `unlinkOnVolume media/BWCA000101/${x.devicePath}`),
+      'fsyncVolumeDir media/BWCA000101/DCIM/100BWC',
+      'fsyncVolumeDir media/BWCA000101',
+    ]);
+    expect(volumeSyncs).toHaveLength(2);
+  });
+
+  it('waits for a volume folder that appears empty and is filled a moment later (the mount point before its mount)', async () => {
+    f = await dockFixture();
+    const fx = f;
+    let filledAt = 0;
+    const r = fx.recorder('A000102', {
+      files: 2,
+      // ENTER_MSC: the mount-point folder at once, its content 600 ms later (as systemd-mount does it).
+      msc: (volume) => ({
+        expose: () => {
+          const at = join(fx.config.detect.mountRoot, 'BWCA000102');
+          mkdirSync(at);
+          setTimeout(() => {
+            for (const e of readdirSync(volume.storageDir)) renameSync(join(volume.storageDir, e), join(at, e));
+            filledAt = Date.now();
+          }, 600);
+        },
+        withdraw: async () => rmSync(join(fx.config.detect.mountRoot, 'BWCA000102'), { recursive: true, force: true }),
+      }),
+    });
+    const session = new DockingSession(fx.ctx, 'mem:2', r.link);
+    expect(await session.run()).toBe('ready');
+    expect(filledAt).toBeGreaterThan(0);
+    expect(fx.ledger.recordings.all()).toHaveLength(2);
+    expect(fx.ledger.sessions.get(session.id)).toMatchObject({ result: 'ok', filesStored: 2 });
+  });
+
+  it('an unplug while waiting for the volume ends the session as interrupted at once, not at the volume time-out', async () => {
+    f = await dockFixture();
+    f.config.detect.volumeTimeoutMs = 30_000;
+    const r = f.recorder('A000103', { files: 1, msc: () => ({ expose: () => undefined, withdraw: async () => undefined }) });
+    const session = new DockingSession(f.ctx, 'mem:3', r.link);
+    const done = session.run();
+    await until('waiting_volume', () => f!.ctx.slots.get('mem:3')?.state === 'waiting_volume');
+    const t0 = performance.now();
+    r.unplug();
+    const final = await done;
+    const ms = Math.round(performance.now() - t0);
+    console.log(`unplug during the volume wait → interrupted in ${ms} ms (volume time-out 30000 ms)`);
+    expect(final).toBe('interrupted');
+    expect(f.ledger.sessions.get(session.id)).toMatchObject({ result: 'interrupted', error: 'recorder link closed (unplugged)' });
+    // Generous against a loaded machine; the old code took the whole 30 s time-out.
+    expect(ms).toBeLessThan(5_000);
+  });
+
+  it('a stopping daemon (abort) during the volume wait ends the session as interrupted at once', async () => {
+    f = await dockFixture();
+    f.config.detect.volumeTimeoutMs = 30_000;
+    const r = f.recorder('A000104', { files: 1, msc: () => ({ expose: () => undefined, withdraw: async () => undefined }) });
+    const session = new DockingSession(f.ctx, 'mem:4', r.link);
+    const done = session.run();
+    await until('waiting_volume', () => f!.ctx.slots.get('mem:4')?.state === 'waiting_volume');
+    const t0 = performance.now();
+    session.abort('daemon stopping');
+    expect(await done).toBe('interrupted');
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(f.ctx.slots.get('mem:4')).toMatchObject({ state: 'interrupted', error: 'daemon stopping' });
+  });
+
+  it('storage that never appears fails after detect.volumeTimeoutMs with words a manager understands', async () => {
+    f = await dockFixture();
+    f.config.detect.volumeTimeoutMs = 400;
+    const r = f.recorder('A000105', { files: 1, msc: () => ({ expose: () => undefined, withdraw: async () => undefined }) });
+    const session = new DockingSession(f.ctx, 'mem:5', r.link);
+    expect(await session.run()).toBe('failed');
+    expect(f.ctx.slots.get('mem:5')!.error).toMatch(/the recorder's storage did not appear: check the udev rule/);
+    expect(f.ledger.sessions.get(session.id)).toMatchObject({ result: 'failed' });
+    expect(r.state.mode).toBe('normal');
+    expect(f.ledger.recordings.all()).toEqual([]);
+    expect(r.state.files).toHaveLength(1);
+  });
+
+  it('a volume holding none of the catalogued files is not the recorder’s: failed, nothing copied or erased', async () => {
+    f = await dockFixture();
+    f.config.detect.volumeTimeoutMs = 400;
+    const fx = f;
+    const r = fx.recorder('A000106', {
+      files: 2,
+      msc: () => ({
+        expose: () => {
+          // Someone else's files under the label.
+          const other = { ...r.state, files: [], nextSeq: 900, identity: { ...r.state.identity, serial: 'Z999999' }, info: { ...r.state.info } };
+          addFiles(other, join(fx.config.detect.mountRoot, 'BWCA000106'), 1);
+        },
+        withdraw: async () => undefined,
+      }),
+    });
+    const session = new DockingSession(fx.ctx, 'mem:6', r.link);
+    expect(await session.run()).toBe('failed');
+    expect(fx.ctx.slots.get('mem:6')!.error).toMatch(/this volume is not the recorder's/);
+    expect(r.state.mode).toBe('normal'); // sent out of mass storage again
+    expect(fx.ledger.recordings.all()).toEqual([]);
+    expect(r.state.files).toHaveLength(2);
+  });
+
+  it('a recorder whose file names carry another serial is stopped before copying, with a finding naming all three', async () => {
+    f = await dockFixture();
+    const r = f.recorder('A000107', { files: 1 });
+    const foreign = { ...r.state, files: [] as typeof r.state.files, identity: { ...r.state.identity, serial: 'B000999' } };
+    addFiles(foreign, r.volume.storageDir, 1);
+    r.state.files.push(...foreign.files);
+    const session = new DockingSession(f.ctx, 'mem:7', r.link);
+    expect(await session.run()).toBe('failed');
+    const found = f.ledger.findings.query({ limit: 10, kind: 'identity_mismatch' });
+    expect(found).toHaveLength(1);
+    expect(found[0]!.detail).toMatch(/HELLO says serial "A000107".*INFO block says "A000107".*file names say "A000107", "B000999"/);
+    expect(f.ctx.slots.get('mem:7')).toMatchObject({ state: 'failed', findings: ['identity_mismatch'] });
+    expect(f.ledger.recordings.all()).toEqual([]);
+    expect(r.state.mode).toBe('normal'); // never asked into mass storage
+    expect(r.state.files).toHaveLength(2);
+  });
+});
