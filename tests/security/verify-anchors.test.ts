@@ -8,6 +8,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../daemon/cli.js';
+import { ManifestChain } from '../../daemon/ingest/chain.js';
+import { loadOrCreateDockKey } from '../../daemon/ingest/keys.js';
+import { realStorage } from '../../daemon/ingest/storage.js';
+import { build } from '../helpers/console.js';
 import { toManifestEntry } from '../../daemon/dock/session.js';
 import { verifyAuditTrail, verifyDataDir } from '../../daemon/ingest/verify.js';
 import { AUDIT_GENESIS } from '../../daemon/ledger/audit.js';
@@ -123,6 +127,32 @@ describe('the audit trail is anchored in the signed manifests', () => {
     const r = await cli(['verify', '--data', f.dataDir]);
     expect(r.out).toMatch(/^OK: 2 manifests/m);
     expect(r.code).toBe(0);
+  });
+});
+
+describe('GET /api/audit/verify checks the anchors', () => {
+  it('names the manifest whose anchor a rewritten trail lost', async () => {
+    const h = await build();
+    try {
+      const { key } = await loadOrCreateDockKey(realStorage, h.dataDir);
+      const chain = new ManifestChain(h.dataDir, h.ledger, realStorage, key);
+      const sign = (sessionId: string) => chain.append({ kind: 'purge', dockId: 'dock-test', sessionId, createdAt: iso(T0), tombstones: [] }, 'dock', () => undefined);
+      await sign('purge-1');
+      h.ledger.audit.append(T0, 'admin1', 'user.added', 'mallory', { role: 'supervisor' });
+      await sign('purge-2');
+      let v = (await h.req('GET', '/api/audit/verify', { as: 'aud1' })).json();
+      expect(v).toMatchObject({ ok: true, anchors: 2, anchorProblems: [] });
+
+      rewriteAudit(join(h.dataDir, 'ledger.sqlite'), (db) => db.prepare("UPDATE audit SET actor = 'dock' WHERE action = 'user.added'").run());
+      expect(h.ledger.audit.verify().ok).toBe(true);
+      const res = await h.req('GET', '/api/audit/verify', { as: 'aud1' });
+      expect(res.statusCode).toBe(200);
+      v = res.json();
+      expect(v.ok).toBe(false);
+      expect(v.anchorProblems).toEqual([expect.stringMatching(/^manifest purge-2: its auditHead .* is no entry of the audit trail/)]);
+    } finally {
+      await h.close();
+    }
   });
 });
 
