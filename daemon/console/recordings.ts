@@ -67,7 +67,8 @@ export const recordingsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async
         ...(toMs !== undefined ? { toMs } : {}),
         ...(q.flag ? { flag: q.flag } : {}),
         ...(ids ? { ids } : {}),
-        ...(hidesConfidential(user.role) ? { hideConfidential: { username: user.username, nowMs: deps.clock.now() } } : {}),
+        // An officer's search holds their own recordings only, confidential or not (004 §14 keeps them theirs).
+        ...(scopeOfRequest(req) !== 'own' && hidesConfidential(user.role) ? { hideConfidential: { username: user.username, nowMs: deps.clock.now() } } : {}),
         ...(after ? { after: { sortMs: after[0], id: after[1] } } : {}),
       });
       const held = ledger.holds.heldIds(rows.map((r) => r.id));

@@ -139,7 +139,7 @@ let sessionCounter = 0;
 /** Store a real file under footage/ and its recording row (with a docking session); returns the recording id. */
 export function addRecording(
   h: Harness,
-  r: { serial?: string; seq: number; officerNo: string | null; file: string; name?: string; startMs?: number; durationMs?: number; flags?: string[]; checkoutId?: number | null },
+  r: { serial?: string; seq: number; officerNo: string | null; file: string; name?: string; startMs?: number; durationMs?: number; flags?: string[]; checkoutId?: number | null; fileFlags?: number },
 ): number {
   const serial = r.serial ?? 'SN000001';
   const name = r.name ?? `${serial}_${String(r.seq).padStart(6, '0')}.mp4`;
@@ -161,7 +161,7 @@ export function addRecording(
     size: statSync(dest).size,
     sha256: sha,
     deviceSha256: null,
-    fileFlags: 0,
+    fileFlags: r.fileFlags ?? 0,
     recordedStart: iso(start),
     recordedStartMs: start,
     correctedStart: iso(start),
