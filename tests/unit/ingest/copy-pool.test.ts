@@ -55,6 +55,33 @@ describe('CopyPool', () => {
   });
 });
 
+describe('CopyPool cancellation', () => {
+  it('an abort rejects a running copy at once and a queued one before it starts; the worker stops within a chunk and serves again', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
+    // A large file read in small chunks: the copy is still running when it is cancelled.
+    const big = join(dir, 'big');
+    execFileSync('truncate', ['-s', '256M', big]);
+    const pool = new CopyPool(1, 60_000, 2_000);
+    pools.push(pool);
+    const ac = new AbortController();
+    let progressed = 0;
+    const running = pool.copy({ src: big, temp: join(dir, 'o1'), chunkBytes: 4096, progressEveryBytes: 4096 }, (b) => (progressed = b), 'S1', ac.signal);
+    const queued = pool.copy({ src: join(dir, 'never'), temp: join(dir, 'o2'), chunkBytes: 1024, progressEveryBytes: 1024 }, () => undefined, 'S1', ac.signal);
+    const until = Date.now() + 5_000;
+    while (progressed === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    expect(progressed).toBeGreaterThan(0);
+    const t0 = performance.now();
+    ac.abort('recorder unplugged');
+    await expect(running).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(queued).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    writeFileSync(join(dir, 'ok'), 'fine');
+    await expect(pool.copy({ src: join(dir, 'ok'), temp: join(dir, 'o3'), chunkBytes: 1024, progressEveryBytes: 1024 })).resolves.toMatchObject({ bytes: 4 });
+    // The cancelled worker stopped early (it served the next job, so it had answered): far from the whole file.
+    expect(statSync(join(dir, 'o1')).size).toBeLessThan(256 * 1024 * 1024);
+  });
+});
+
 describe('CopyPool fairness', () => {
   it('gives a free worker to the owner with the fewest copies running, not the earliest request', async () => {
     dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
