@@ -133,7 +133,15 @@ function readChain(dataDir: string, err: (what: string) => void): { order: strin
  * (every manifest before it is then held by the hash chain it signed, every one after by the rotations); without a
  * pin, `keys/dock.pub.pem`, which must be the key the chain ends with. Returns the manifests whose signature verifies.
  */
-function checkSignatures(dataDir: string, order: string[], parsed: Map<string, Parsed>, pin: KeyPin | undefined, err: (what: string) => void, note: (what: string) => void): Set<string> {
+function checkSignatures(
+  dataDir: string,
+  order: string[],
+  parsed: Map<string, Parsed>,
+  pin: KeyPin | undefined,
+  err: (what: string) => void,
+  note: (what: string) => void,
+  signers?: Map<string, KeyObject>,
+): Set<string> {
   const verified = new Set<string>();
   const pubPath = join(dataDir, 'keys', 'dock.pub.pem');
   let folderKey: KeyObject | null = null;
@@ -170,6 +178,7 @@ function checkSignatures(dataDir: string, order: string[], parsed: Map<string, P
   let key = start;
   for (const id of order) {
     const { m, bytes, sig } = parsed.get(id)!;
+    signers?.set(id, key);
     const fp = fingerprintsOf(key).raw;
     if (!sig) err(`manifests/${id}.json: no signature file`);
     else if (sig.length !== 64 || !cryptoVerify(null, bytes, key, sig)) err(`manifests/${id}.json: signature does not verify with the chain's key ${fp.slice(0, 16)}… (altered, or signed by another key?)`);
@@ -537,6 +546,21 @@ export function verifyAuditTrail(dataDir: string, audit: AuditLog): ReturnType<A
   const verified = checkSignatures(dataDir, order, parsed, undefined, (w) => problems.push(w), () => undefined);
   const v = audit.verify(anchorsOf(order, parsed, verified));
   return { ...v, manifestProblems: problems };
+}
+
+/**
+ * The public key (SPKI PEM) that signed each manifest of `dataDir`'s chain, following key rotations (trusting
+ * `keys/dock.pub.pem` as the key the chain ends with), for those whose signature verifies with it. After a rotation,
+ * `keys/dock.pub.pem` no longer verifies the manifests signed before it: whoever ships a manifest with a key (an
+ * export, an archive disc) ships this one.
+ */
+export function manifestSigners(dataDir: string): Map<string, string> {
+  const { order, parsed } = readChain(dataDir, () => undefined);
+  const signers = new Map<string, KeyObject>();
+  const verified = checkSignatures(dataDir, order, parsed, undefined, () => undefined, () => undefined, signers);
+  const out = new Map<string, string>();
+  for (const [id, k] of signers) if (verified.has(id)) out.set(id, k.export({ type: 'spki', format: 'pem' }).toString());
+  return out;
 }
 
 function* walk(dir: string): Generator<string> {

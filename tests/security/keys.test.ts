@@ -14,7 +14,7 @@ import { ManifestChain } from '../../daemon/ingest/chain.js';
 import { loadOrCreateDockKey } from '../../daemon/ingest/keys.js';
 import { manifestBytes, sha256Hex, type Manifest } from '../../daemon/ingest/manifest.js';
 import { realStorage, type StorageOps } from '../../daemon/ingest/storage.js';
-import { verifyDataDir } from '../../daemon/ingest/verify.js';
+import { manifestSigners, verifyDataDir } from '../../daemon/ingest/verify.js';
 import { Ledger } from '../../daemon/ledger/index.js';
 import { rotateDockKey } from '../../daemon/run.js';
 import { at, fixture, iso, ZONE, type Fixture } from '../unit/retention/fixture.js';
@@ -218,6 +218,10 @@ describe('key rotate', () => {
     expect((await cli(['verify', '--data', f.dataDir, '--pubkey', pubFile()])).code).toBe(0);
     const both = await cli(['verify', '--data', f.dataDir, '--pubkey', oldPem]);
     expect(both.out).toMatch(/^OK: 3 manifests \(pinned key\)/m);
+    // Who ships a manifest with its key (export, archive disc) finds the key that signed it.
+    const signers = manifestSigners(f.dataDir);
+    expect(signers.get(sessionId)).toBe(readFileSync(oldPem, 'utf8'));
+    expect(signers.get('purge-after-rotation')).toBe(readFileSync(pubFile(), 'utf8'));
   });
 
   it('a chain that goes on signing with the old key after a rotation is refused by verify', async () => {
