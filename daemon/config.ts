@@ -140,6 +140,8 @@ export const ConfigSchema = Type.Object(
       {
         /** A font with Chinese glyphs for PDF reports (TTF, OTF or TTC); Debian's fonts-wqy-microhei by default. */
         cjkFont: Type.String({ minLength: 1, default: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc' }),
+        /** The PostScript name of the face to use when cjkFont is a collection (.ttc). */
+        cjkFontName: Type.String({ minLength: 1, maxLength: 100, default: 'WenQuanYiMicroHei' }),
       },
       { ...Strict, default: {} },
     ),

@@ -35,7 +35,7 @@ export const custodyPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (a
       const pdf = req.query.format === 'pdf';
       ledger.tx(() => ledger.audit.append(now, user.username, 'custody.reported', `recording/${rec.id}`, { format: pdf ? 'pdf' : 'json', events: report.events.length }));
       if (!pdf) return report;
-      const bytes = await custodyPdf(report, deps.config.reports.cjkFont);
+      const bytes = await custodyPdf(report, deps.config.reports.cjkFont, deps.config.reports.cjkFontName);
       return reply
         .header('content-type', 'application/pdf')
         .header('content-disposition', `inline; filename="custody-${(rec.evidenceNo ?? String(rec.id)).replace(/[^A-Za-z0-9._-]/g, '_')}.pdf"`)

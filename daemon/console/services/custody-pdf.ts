@@ -42,9 +42,9 @@ export class ReportFontMissing extends Error {
 /**
  * The custody report as a printable A4 PDF with Chinese text (pdfkit with a CJK font, `reports.cjkFont`): the
  * recording's facts, then every event oldest first, page numbers and the time it was made, the kind of record a
- * court asks for. TrueType collections (.ttc) take the family name as the font's name.
+ * court asks for. From a TrueType collection (.ttc) the face named `fontName` (its PostScript name) is used.
  */
-export function custodyPdf(r: CustodyReport, fontPath: string): Promise<Buffer> {
+export function custodyPdf(r: CustodyReport, fontPath: string, fontName = 'WenQuanYiMicroHei'): Promise<Buffer> {
   if (!existsSync(fontPath)) return Promise.reject(new ReportFontMissing(fontPath));
   const doc = new PDFDocument({ size: 'A4', margins: { top: 56, bottom: 56, left: 56, right: 56 }, bufferPages: true, info: { Title: `执法音像记录保管链报告 ${r.recording.evidenceNo ?? r.recording.id}`, Author: r.dockId } });
   const chunks: Buffer[] = [];
@@ -53,7 +53,7 @@ export function custodyPdf(r: CustodyReport, fontPath: string): Promise<Buffer> 
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
-  if (fontPath.endsWith('.ttc')) doc.registerFont('cjk', fontPath, 'WenQuanYi Micro Hei');
+  if (fontPath.endsWith('.ttc')) doc.registerFont('cjk', fontPath, fontName);
   else doc.registerFont('cjk', fontPath);
   doc.font('cjk');
 
@@ -97,7 +97,7 @@ export function custodyPdf(r: CustodyReport, fontPath: string): Promise<Buffer> 
   header();
   for (const e of r.events) {
     const textWidth = 56 + w - col.text;
-    const h = Math.max(doc.heightOfString(e.text, { width: textWidth }), doc.heightOfString(e.at, { width: 136 }));
+    const h = Math.max(doc.fontSize(9).heightOfString(e.textZh, { width: textWidth }), doc.heightOfString(e.at, { width: 136 }));
     if (doc.y + h > doc.page.height - 70) {
       doc.addPage();
       header();
@@ -107,7 +107,7 @@ export function custodyPdf(r: CustodyReport, fontPath: string): Promise<Buffer> 
     doc.text(e.at, col.at, y, { width: 136 });
     doc.text(EVENT_LABELS[e.event] ?? e.event, col.event, y, { width: 66 });
     doc.text(e.actor ?? '—', col.actor, y, { width: 66 });
-    doc.text(e.text, col.text, y, { width: textWidth });
+    doc.text(e.textZh, col.text, y, { width: textWidth });
     doc.y = y + h + 4;
   }
   doc.moveDown(1).fontSize(9).fillColor('#555').text(`本报告由执法记录仪工作站 ${r.dockId} 根据其账本自动生成；生成时间 ${r.generatedAt}，生成人 ${r.generatedBy}。`, 56, doc.y, { width: w });
