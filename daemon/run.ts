@@ -95,6 +95,8 @@ export async function runDaemon(config: Config, log: Logger): Promise<number> {
   });
   notifySystemd('STOPPING=1', log);
   clearInterval(watchdog);
+  // The dock first: its sessions are cancelled and marked interrupted at once, whatever the console still serves.
+  await daemon.dock.stop();
   await console_.close();
   await daemon.stop();
   lock.release();

@@ -153,7 +153,15 @@ export class Dock {
     return null;
   }
 
-  async stop(): Promise<void> {
+  private stopped: Promise<void> | null = null;
+
+  /** Cancel every session (marked interrupted), close every link; a second call waits for the first. */
+  stop(): Promise<void> {
+    this.stopped ??= this.stopNow();
+    return this.stopped;
+  }
+
+  private async stopNow(): Promise<void> {
     this.stopping = true;
     if (this.graceTimer) clearTimeout(this.graceTimer);
     this.usbWatcher?.stop();
