@@ -18,6 +18,18 @@ const until = async (what: string, fn: () => boolean, ms = 10_000) => {
   }
 };
 
+/** A session in `waiting_volume` for a volume that never comes (30 s time-out). */
+async function waitingForVolume(serial: string, port: string) {
+  f = await dockFixture();
+  f.config.detect.volumeTimeoutMs = 30_000;
+  const fx = f;
+  const r = fx.recorder(serial, { files: 1, msc: () => ({ expose: () => undefined, withdraw: async () => undefined }) });
+  const session = new DockingSession(fx.ctx, port, r.link);
+  const done = session.run();
+  await until('waiting_volume', () => fx.ctx.slots.get(port)?.state === 'waiting_volume');
+  return { r, session, done };
+}
+
 describe('a docking session over an in-memory link (no pty)', () => {
   it('stores, signs and erases every file; the volume is unlinked only after the manifest, then its folders are fsynced', async () => {
     f = await dockFixture();
@@ -70,35 +82,25 @@ describe('a docking session over an in-memory link (no pty)', () => {
   });
 
   it('an unplug while waiting for the volume ends the session as interrupted at once, not at the volume time-out', async () => {
-    f = await dockFixture();
-    f.config.detect.volumeTimeoutMs = 30_000;
-    const r = f.recorder('A000103', { files: 1, msc: () => ({ expose: () => undefined, withdraw: async () => undefined }) });
-    const session = new DockingSession(f.ctx, 'mem:3', r.link);
-    const done = session.run();
-    await until('waiting_volume', () => f!.ctx.slots.get('mem:3')?.state === 'waiting_volume');
+    const { r, session, done } = await waitingForVolume('A000103', 'mem:3');
     const t0 = performance.now();
     r.unplug();
     const final = await done;
     const ms = Math.round(performance.now() - t0);
     console.log(`unplug during the volume wait → interrupted in ${ms} ms (volume time-out 30000 ms)`);
     expect(final).toBe('interrupted');
-    expect(f.ledger.sessions.get(session.id)).toMatchObject({ result: 'interrupted', error: 'recorder link closed (unplugged)' });
+    expect(f!.ledger.sessions.get(session.id)).toMatchObject({ result: 'interrupted', error: 'recorder link closed (unplugged)' });
     // Generous against a loaded machine; the old code took the whole 30 s time-out.
     expect(ms).toBeLessThan(5_000);
   });
 
   it('a stopping daemon (abort) during the volume wait ends the session as interrupted at once', async () => {
-    f = await dockFixture();
-    f.config.detect.volumeTimeoutMs = 30_000;
-    const r = f.recorder('A000104', { files: 1, msc: () => ({ expose: () => undefined, withdraw: async () => undefined }) });
-    const session = new DockingSession(f.ctx, 'mem:4', r.link);
-    const done = session.run();
-    await until('waiting_volume', () => f!.ctx.slots.get('mem:4')?.state === 'waiting_volume');
+    const { session, done } = await waitingForVolume('A000104', 'mem:4');
     const t0 = performance.now();
     session.abort('daemon stopping');
     expect(await done).toBe('interrupted');
     expect(performance.now() - t0).toBeLessThan(5_000);
-    expect(f.ctx.slots.get('mem:4')).toMatchObject({ state: 'interrupted', error: 'daemon stopping' });
+    expect(f!.ctx.slots.get('mem:4')).toMatchObject({ state: 'interrupted', error: 'daemon stopping' });
   });
 
   it('storage that never appears fails after detect.volumeTimeoutMs with words a manager understands', async () => {
