@@ -40,6 +40,7 @@ export const findingLabel = from({
   size_mismatch: 'File size differs',
   unreadable: 'File could not be read',
   bad_name: 'File name not understood',
+  identity_mismatch: 'Recorder gives different serial numbers for itself',
   interrupted: 'Docking was interrupted',
   wrong_officer: 'Recorded under another officer',
   no_checkout: 'Recorded without a checkout',
