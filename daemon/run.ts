@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Config } from './config.js';
 import { ManifestChain } from './ingest/chain.js';
 import { KeyFileError, assertPrivateKeySafe, finishKeyRotation, generateDockKey, keyPaths, loadOrCreateDockKey, stageNextKey } from './ingest/keys.js';
@@ -10,51 +9,23 @@ import { realStorage, type StorageOps } from './ingest/storage.js';
 import { createLogger, type Logger } from './log.js';
 import { openLedgerFor, startDaemon } from './main.js';
 import { toIsoInZone } from './policy/time-format.js';
+import { LedgerEvidenceView } from './ledger/evidence-view.js';
+import { lockDataDir } from './ledger/datadir-lock.js';
+
+export { DataDirBusyError, lockDataDir } from './ledger/datadir-lock.js';
 
 /** The ledger file of a data dir (as openLedgerFor opens it). */
 export const ledgerFileOf = (dataDir: string) => join(dataDir, 'ledger.sqlite');
-
-/** Another bwc-dock process (the daemon, a key rotation) holds the data dir. */
-export class DataDirBusyError extends Error {
-  override name = 'DataDirBusyError';
-}
-
-/**
- * Hold `<dataDir>/daemon.lock` for as long as this process runs (or until `release`): an SQLite file kept in
- * exclusive locking mode, so the lock is the kernel's (fcntl) and goes with the process, whatever way it ends: no
- * stale pid file after a crash. The daemon (`start`) and `key rotate` take it; `verify` and `user add` do not need it.
- */
-export function lockDataDir(dataDir: string, what: string): { release(): void } {
-  mkdirSync(dataDir, { recursive: true, mode: 0o750 });
-  const file = join(dataDir, 'daemon.lock');
-  const db = new Database(file);
-  try {
-    db.pragma('busy_timeout = 0');
-    db.pragma('locking_mode = EXCLUSIVE');
-    db.exec('BEGIN EXCLUSIVE');
-    db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER, what TEXT, since TEXT)');
-    db.prepare('DELETE FROM holder').run();
-    db.prepare('INSERT INTO holder VALUES (?, ?, ?)').run(process.pid, what, new Date().toISOString());
-    db.exec('COMMIT');
-  } catch (e) {
-    db.close();
-    if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY') || (e as { code?: string }).code?.startsWith('SQLITE_LOCKED')) {
-      throw new DataDirBusyError(`${dataDir} is in use by another bwc-dock process (the daemon?): stop it first (systemctl stop bwc-dock)`);
-    }
-    throw e;
-  }
-  return { release: () => db.close() };
-}
 
 /** Stored files the ledger knows as awaiting their manifest (for `verify`); empty without a ledger. */
 export function unsignedInLedger(dataDir: string): Set<string> {
   const file = ledgerFileOf(dataDir);
   if (!existsSync(file)) return new Set();
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  const view = LedgerEvidenceView.open(file);
   try {
-    return new Set((db.prepare('SELECT stored_path FROM recordings WHERE manifest_session_id IS NULL').all() as Array<{ stored_path: string }>).map((r) => r.stored_path));
+    return view.unsignedPaths();
   } finally {
-    db.close();
+    view.close();
   }
 }
 

@@ -1,8 +1,8 @@
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import Database from 'better-sqlite3';
-import { AuditLog, type AuditAnchor } from '../ledger/audit.js';
+import type { AuditAnchor, AuditLog } from '../ledger/audit.js';
+import { LedgerEvidenceView, type RecordingEvidenceRow } from '../ledger/evidence-view.js';
 import { retainUntil } from '../policy/retention.js';
 import { hashFile } from './recovery.js';
 import { sha256Hex, type DockingManifest, type Manifest, type ManifestFileEntry } from './manifest.js';
@@ -275,11 +275,10 @@ export async function verifyDataDir(dataDir: string, opts: VerifyOptions = {}): 
 
   let ledgerRows = 0;
   let auditAnchored = 0;
-  let db: Database.Database | null = null;
+  let db: LedgerEvidenceView | null = null;
   if (opts.ledgerFile && existsSync(opts.ledgerFile)) {
     try {
-      db = new Database(opts.ledgerFile, { readonly: true, fileMustExist: true });
-      db.pragma('busy_timeout = 5000');
+      db = LedgerEvidenceView.open(opts.ledgerFile);
     } catch (e) {
       err(`${opts.ledgerFile}: cannot open the ledger read-only (${(e as Error).message})`);
     }
@@ -287,7 +286,7 @@ export async function verifyDataDir(dataDir: string, opts: VerifyOptions = {}): 
   try {
     if (db) {
       auditAnchored = checkAuditAnchors(db, order, parsed, verified, err, note);
-      ledgerRows = checkLedgerRows(db, order, parsed, listed, opts.retention, err, note);
+      ledgerRows = checkLedgerRows(db, parsed, listed, opts.retention, err, note);
     }
     await checkDerivedCopies(dataDir, db, purged, err);
   } finally {
@@ -305,13 +304,13 @@ function anchorsOf(order: string[], parsed: Map<string, Parsed>, verified: Set<s
     .map((m) => ({ sessionId: m.sessionId, auditHead: m.auditHead }));
 }
 
-function checkAuditAnchors(db: Database.Database, order: string[], parsed: Map<string, Parsed>, verified: Set<string>, err: (w: string) => void, note: (w: string) => void): number {
-  const v = new AuditLog(db, () => '').verify(anchorsOf(order, parsed, verified));
+function checkAuditAnchors(db: LedgerEvidenceView, order: string[], parsed: Map<string, Parsed>, verified: Set<string>, err: (w: string) => void, note: (w: string) => void): number {
+  const v = db.audit().verify(anchorsOf(order, parsed, verified));
   if (v.brokenAt !== undefined) err(`audit trail: entry ${v.brokenAt}: ${v.problem ?? 'broken'}`);
   for (const p of v.anchorProblems ?? []) err(`audit trail: ${p}`);
   if (!v.anchorProblems?.length) note(`audit trail: ${v.entries} entries, the first ${v.anchoredEntries ?? 0} anchored by ${v.anchors ?? 0} signed manifests`);
   // The ledger's own record of the chain must name the same manifests with the same hashes.
-  const rows = db.prepare('SELECT session_id, sha256 FROM manifests ORDER BY seqno').all() as { session_id: string; sha256: string }[];
+  const rows = db.manifests();
   const inLedger = new Map(rows.map((r) => [r.session_id, r.sha256]));
   for (const id of order) {
     const sha = inLedger.get(id);
@@ -322,28 +321,6 @@ function checkAuditAnchors(db: Database.Database, order: string[], parsed: Map<s
   return v.anchoredEntries ?? 0;
 }
 
-interface LedgerRow {
-  id: number;
-  serial: string;
-  seq: number;
-  device_path: string;
-  stored_path: string;
-  size: number;
-  sha256: string;
-  device_sha256: string | null;
-  recorded_start: string | null;
-  recorded_start_ms: number | null;
-  corrected_start: string | null;
-  corrected_start_ms: number | null;
-  duration_ms: number;
-  offloaded_at: string;
-  offloaded_at_ms: number;
-  session_id: string;
-  manifest_session_id: string | null;
-  officer_no: string | null;
-  retain_until: string;
-  retain_until_ms: number;
-}
 
 /**
  * Every ledger recording row that a manifest signed, field by field against the manifest (the ledger is the
@@ -352,28 +329,16 @@ interface LedgerRow {
  * date is right only when the ledger's retention decisions record the "keep longer" that set it.
  */
 function checkLedgerRows(
-  db: Database.Database,
-  order: string[],
+  db: LedgerEvidenceView,
   parsed: Map<string, Parsed>,
   listed: Map<string, { entry: ManifestFileEntry; manifest: DockingManifest }>,
   retention: VerifyOptions['retention'],
   err: (w: string) => void,
   note: (w: string) => void,
 ): number {
-  const rows = db.prepare('SELECT * FROM recordings ORDER BY id').all() as LedgerRow[];
+  const rows: RecordingEvidenceRow[] = db.recordings();
   const keeps = new Map<number, { until_ms: number; decided_by: string; decided_at: string }[]>();
-  try {
-    for (const d of db.prepare("SELECT recording_id, until_ms, decided_by, decided_at FROM retention_decisions WHERE decision = 'keep' ORDER BY id").all() as {
-      recording_id: number;
-      until_ms: number;
-      decided_by: string;
-      decided_at: string;
-    }[]) {
-      keeps.set(d.recording_id, [...(keeps.get(d.recording_id) ?? []), d]);
-    }
-  } catch {
-    // A ledger from before retention decisions: no keep is recorded.
-  }
+  for (const d of db.keepDecisions()) keeps.set(d.recording_id, [...(keeps.get(d.recording_id) ?? []), d]);
   const matched = new Set<string>();
   let checked = 0;
   for (const r of rows) {
@@ -432,7 +397,6 @@ function checkLedgerRows(
   for (const [path, { manifest }] of listed) {
     if (!matched.has(path)) err(`manifest ${manifest.sessionId} signed ${path}, but the ledger has no recording at that path (row deleted, or its path altered)`);
   }
-  void order;
   return checked;
 }
 
@@ -441,11 +405,11 @@ function checkLedgerRows(
  * 16 hex>.jpg`) and archive disc images under `archives/<id>/` that hold a purged file (known from the ledger's
  * record of what the archive holds, and from the image's own SHA256SUMS, read from its bytes).
  */
-async function checkDerivedCopies(dataDir: string, db: Database.Database | null, purged: Map<string, { sha256: string; manifest: string }>, err: (w: string) => void): Promise<void> {
+async function checkDerivedCopies(dataDir: string, db: LedgerEvidenceView | null, purged: Map<string, { sha256: string; manifest: string }>, err: (w: string) => void): Promise<void> {
   if (purged.size === 0) return;
   const idOf = new Map<string, number>();
   if (db) {
-    for (const r of db.prepare('SELECT id, stored_path FROM recordings').all() as { id: number; stored_path: string }[]) idOf.set(r.stored_path, r.id);
+    for (const r of db.recordings()) idOf.set(r.stored_path, r.id);
   }
   const byPrefix = new Map<string, string>();
   const byId = new Map<number, string>();
@@ -469,24 +433,13 @@ async function checkDerivedCopies(dataDir: string, db: Database.Database | null,
   const heldByArchive = new Map<string, Set<string>>();
   if (db) {
     const pathOf = new Map([...idOf].map(([p, id]) => [id, p]));
-    try {
-      for (const a of db.prepare('SELECT id, hold_id FROM archives').all() as { id: string; hold_id: number | null }[]) {
-        const paths = new Set<string>();
-        const entry = db.prepare("SELECT detail FROM audit WHERE action = 'archive.created' AND subject = ?").get(`archive/${a.id}`) as { detail: string } | undefined;
-        const ids: unknown = entry ? (JSON.parse(entry.detail) as { recordingIds?: unknown }).recordingIds : undefined;
-        const list = Array.isArray(ids)
-          ? (ids as number[])
-          : a.hold_id !== null
-            ? (db.prepare('SELECT recording_id FROM hold_recordings WHERE hold_id = ?').all(a.hold_id) as { recording_id: number }[]).map((x) => x.recording_id)
-            : [];
-        for (const id of list) {
-          const p = pathOf.get(id);
-          if (p) paths.add(p);
-        }
-        heldByArchive.set(a.id, paths);
+    for (const [id, ids] of db.archiveContents()) {
+      const paths = new Set<string>();
+      for (const rid of ids) {
+        const p = pathOf.get(rid);
+        if (p) paths.add(p);
       }
-    } catch {
-      // A ledger from before archives: only the images' own lists are read.
+      heldByArchive.set(id, paths);
     }
   }
   for (const id of readdirSync(archives)) {
