@@ -1,3 +1,4 @@
+import { IngestError } from './errors.js';
 import { KeyedQueue } from './keyed-queue.js';
 
 /**
@@ -17,10 +18,11 @@ export async function copyEach<T>(
     failure = { error };
     q.close(error);
   };
-  const onAbort = () => fail(o.signal!.reason);
+  const aborted = () => new IngestError('aborted', `offload stopped: ${o.signal!.reason instanceof Error ? o.signal!.reason.message : String(o.signal!.reason)}`);
+  const onAbort = () => fail(aborted());
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    if (o.signal?.aborted) fail(o.signal.reason);
+    if (o.signal?.aborted) fail(aborted());
     await Promise.all(items.map((item) => q.execute(o.keyOf(item), () => o.copy(item)).catch(fail)));
   } finally {
     o.signal?.removeEventListener('abort', onAbort);

@@ -78,8 +78,8 @@ describe('copyEach', () => {
     const ac = new AbortController();
     const started: number[] = [];
     const p = copyEach([1, 2, 3], { concurrency: 1, keyOf: (i) => i, copy: async (i) => void started.push(i), signal: ac.signal });
-    ac.abort(new Error('recorder unplugged'));
-    await expect(p).rejects.toThrow('recorder unplugged');
+    ac.abort('recorder unplugged');
+    await expect(p).rejects.toMatchObject({ code: 'aborted', message: 'offload stopped: recorder unplugged' });
     expect(started.length).toBeLessThanOrEqual(1);
   });
 });
