@@ -8,6 +8,8 @@ import { SlotBoard } from './dock/slots.js';
 import { ManifestChain } from './ingest/chain.js';
 import { CopyPool } from './ingest/copy-pool.js';
 import { loadOrCreateDockKey, type DockKey } from './ingest/keys.js';
+import { FfmpegMedia, type MediaProbe } from './ingest/media.js';
+import { MediaProber } from './ingest/prober.js';
 import { recover } from './ingest/recovery.js';
 import { realStorage, type StorageOps } from './ingest/storage.js';
 import { Ledger } from './ledger/index.js';
@@ -18,6 +20,8 @@ import { retentionFor, type RetentionServices } from './retention/index.js';
 export interface Daemon {
   ctx: DockContext;
   dock: Dock;
+  /** Probes stored files' containers in the background (never on a docking's path). */
+  prober: MediaProber;
   key: DockKey;
   retention: RetentionServices;
   stop(): Promise<void>;
@@ -30,6 +34,8 @@ export interface DaemonOptions {
   console?: boolean;
   /** How long after start a recorder docked at the last stop may take to be found again (default 15 s). */
   startGraceMs?: number;
+  /** What probes stored files' containers (default ffprobe through fluent-ffmpeg). */
+  media?: MediaProbe;
 }
 
 /** Folders under dataDir, created at start with the modes they need. */
@@ -86,16 +92,24 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   const dock = new Dock(ctx, opts.startGraceMs);
   await dock.start();
   retention.scheduler.start();
+  // After the dock: files committed by a docking (each one moves its slot's progress) and any left unprobed.
+  const prober = new MediaProber({ ledger, media: opts.media ?? new FfmpegMedia(), dataDir: config.dataDir, log: log.child({ component: 'media-probe' }), now: clock.now });
+  const nudge = () => prober.nudge();
+  ctx.slots.on('change', nudge);
+  prober.start();
   log.info({ dockId: config.dockId, dataDir: config.dataDir, synced: clock.synced() }, 'dock started');
   let stopped = false;
   return {
     ctx,
     dock,
+    prober,
     key,
     retention,
     async stop() {
       if (stopped) return;
       stopped = true;
+      ctx.slots.off('change', nudge);
+      prober.stop();
       await retention.scheduler.stop();
       await dock.stop();
       await volumes.stop();

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { parseQueryTime } from '../policy/time-format.js';
 import type { ConsoleDeps } from './deps.js';
 import { ErrorBody } from './errors.js';
 import { emptyBodyIsObject } from './params.js';
@@ -22,13 +23,21 @@ const FindingsQuery = Type.Object(
   { additionalProperties: false },
 );
 const Text = Type.String({ minLength: 1, maxLength: 2000 });
-const JustifyBody = Type.Object({ reason: Type.Union(JUSTIFICATION_REASONS.map((r) => Type.Literal(r))), text: Text }, { additionalProperties: false });
+const JustifyBody = Type.Object(
+  {
+    reason: Type.Union(JUSTIFICATION_REASONS.map((r) => Type.Literal(r))),
+    text: Text,
+    /** With `remote_duty` (004 §13): when the officer returned to the unit, ISO 8601 (local time in the dock's zone without an offset). */
+    returnedAt: Type.Optional(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}', maxLength: 40 })),
+  },
+  { additionalProperties: false },
+);
 const ApproveBody = Type.Object({ text: Type.Optional(Text) }, { additionalProperties: false });
 const RejectBody = Type.Object({ text: Text }, { additionalProperties: false });
 
 /** Findings and their justification workflow. */
 export const findingsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app, { deps }) => {
-  const flow = new FindingWorkflow(deps.ledger, deps.clock.now);
+  const flow = new FindingWorkflow(deps.ledger, deps.clock.now, deps.config.timezone);
   const answer = { 200: FindingSchema, '4xx': ErrorBody };
 
   app.get<{ Querystring: Static<typeof FindingsQuery> }>(
@@ -68,7 +77,12 @@ export const findingsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (
   app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof JustifyBody> }>(
     '/api/findings/:id/justify',
     { config: { action: 'findings.justify' }, schema: { params: IdParam, body: JustifyBody, response: answer } },
-    async (req) => findingView(flow.justify(req.params.id, userOf(req), scopeOfRequest(req), req.body.reason, req.body.text), deps.iso),
+    async (req) => {
+      const { returnedAt } = req.body;
+      const returnedAtMs = returnedAt === undefined ? null : parseQueryTime(returnedAt, deps.config.timezone);
+      if (returnedAtMs === null && returnedAt !== undefined) throw new ServiceError('invalid', 'body.returnedAt: not an ISO 8601 date and time', 'returnedAt');
+      return findingView(flow.justify(req.params.id, userOf(req), scopeOfRequest(req), req.body.reason, req.body.text, returnedAtMs), deps.iso);
+    },
   );
 
   app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof ApproveBody> }>(

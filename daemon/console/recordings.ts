@@ -72,7 +72,8 @@ export const recordingsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async
         ...(after ? { after: { sortMs: after[0], id: after[1] } } : {}),
       });
       const held = ledger.holds.heldIds(rows.map((r) => r.id));
-      return page(rows, q.limit, (r): RecCursor => [r.correctedStartMs ?? r.recordedStartMs ?? r.offloadedAtMs, r.id], (r) => recordingView(r, held.has(r.id)));
+      const probes = ledger.mediaProbes.forRecordings(rows.map((r) => r.id));
+      return page(rows, q.limit, (r): RecCursor => [r.correctedStartMs ?? r.recordedStartMs ?? r.offloadedAtMs, r.id], (r) => recordingView(r, held.has(r.id), probes.get(r.id) ?? null));
     },
   );
 
@@ -85,7 +86,7 @@ export const recordingsPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async
       if (!canSeeRecording(ledger, userOf(req), scopeOfRequest(req), rec, deps.clock.now())) {
         throw new ServiceError('forbidden', rec.confidential ? 'a confidential recording (004 §14) needs an approved access request' : 'officers see only their own recordings');
       }
-      return recordingView(rec, ledger.holds.isHeld(rec.id));
+      return recordingView(rec, ledger.holds.isHeld(rec.id), ledger.mediaProbes.get(rec.id));
     },
   );
 };

@@ -116,6 +116,14 @@ export const RecordingSchema = Type.Object({
   evidenceNo: NStr,
   /** The confidentiality class (004 §14) when marked. */
   confidential: NStr,
+  /** The recorder's clock error measured at docking (recorder − dock), ms. */
+  driftMs: NNum,
+  /** The file container's own `creation_time` (ISO 8601 UTC, the recorder's clock): null until probed, or when it has none. */
+  containerCreationTime: NStr,
+  /** `containerCreationTime` − `recordedStart`, ms: about 0 when the container and the catalog agree. */
+  containerStartOffsetMs: NNum,
+  /** The container's duration, ms (null until probed). */
+  containerDurationMs: NNum,
 });
 
 export const FindingSchema = Type.Object({

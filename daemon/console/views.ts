@@ -1,6 +1,7 @@
 import type { Activity } from '../ledger/activities.js';
 import type { Device } from '../ledger/devices.js';
 import type { Finding } from '../ledger/findings.js';
+import type { MediaProbeRecord } from '../ledger/media-probes.js';
 import type { Recording } from '../ledger/recordings.js';
 import type { DockingSession } from '../ledger/sessions.js';
 import { mediaTypeOf } from '../ingest/media.js';
@@ -57,8 +58,13 @@ export function sessionView(s: DockingSession, iso: Iso) {
   };
 }
 
-/** CONTRACT recording shape; `held`: under an unreleased hold (`ledger.holds.heldIds`). */
-export function recordingView(r: Recording, held = false) {
+/**
+ * CONTRACT recording shape; `held`: under an unreleased hold (`ledger.holds.heldIds`); `probe`: what the file's
+ * container said (issue 14): its `creation_time` is a second witness of the recorder's clock, shown beside the
+ * drift measured at docking (`containerStartOffsetMs`: creation_time − the catalog's start, both the recorder's
+ * clock, so about 0 when the two agree).
+ */
+export function recordingView(r: Recording, held = false, probe: MediaProbeRecord | null = null) {
   return {
     id: r.id,
     serial: r.serial,
@@ -83,6 +89,10 @@ export function recordingView(r: Recording, held = false) {
     mediaType: mediaTypeOf(r.name).type,
     evidenceNo: r.evidenceNo,
     confidential: r.confidential,
+    driftMs: r.driftMs,
+    containerCreationTime: probe?.creationTime ?? null,
+    containerStartOffsetMs: probe?.creationTimeMs != null && r.recordedStartMs !== null ? probe.creationTimeMs - r.recordedStartMs : null,
+    containerDurationMs: probe?.durationMs ?? null,
   };
 }
 
@@ -109,6 +119,7 @@ export function findingView(f: Finding, iso: Iso) {
     decidedBy: f.decidedBy,
     decidedAt: opt(iso, f.decidedAtMs),
     decisionText: f.decisionText,
+    returnedAt: opt(iso, f.returnedAtMs),
     createdAt: iso(f.createdAtMs),
   };
 }

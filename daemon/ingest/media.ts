@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import ffmpeg, { type FfprobeData } from 'fluent-ffmpeg';
 import { DockError } from '../errors.js';
 
 /**
  * The only file that runs ffmpeg (STYLE §6): thumbnails of stored recordings, written under the cache, never
- * under footage/. The argument list is a pure function so it is testable without ffmpeg.
+ * under footage/, and the probe of a stored file's container (fluent-ffmpeg's ffprobe, kept here so the archived
+ * package can be swapped). The argument list and the normalisation of ffprobe's answer are pure functions, so
+ * they are testable without ffmpeg.
  * @module
  */
 
@@ -56,8 +59,88 @@ export interface MediaRepository {
   thumbnail(src: string, dest: string, opts: { name: string; durationMs: number }): Promise<void>;
 }
 
-/** Thumbnails with the system's ffmpeg; concurrent requests for the same thumbnail share one run. */
-export class FfmpegMedia implements MediaRepository {
+/** What a stored file's container says of itself (ffprobe's answer, normalised). */
+export interface ContainerFacts {
+  /** ffprobe's `format_name` (`mov,mp4,m4a,3gp,3g2,mj2`, `wav`, `image2`). */
+  format: string;
+  /** The container's duration, ms; null when it states none. */
+  durationMs: number | null;
+  /** `creation_time` as the container states it (the recorder's clock when it wrote the file), ISO 8601 UTC; else null. */
+  creationTime: string | null;
+  creationTimeMs: number | null;
+  videoStreams: number;
+  audioStreams: number;
+}
+
+/**
+ * A probe's outcome: the container parsed; it did not (ffprobe's own words); or the stored file is not there
+ * (nothing is said of a container then: `bwc-dock verify` reports a missing file).
+ */
+export type ProbeOutcome = { kind: 'parsed'; facts: ContainerFacts } | { kind: 'unparsed'; error: string } | { kind: 'missing' };
+
+export interface MediaProbe {
+  /**
+   * Probe a stored file's container. A file that does not parse is an outcome, not an error; a MediaError
+   * (`ffmpeg_missing`, `ffmpeg_failed` for a time-out) means nothing was learnt of the file.
+   */
+  probe(path: string): Promise<ProbeOutcome>;
+}
+
+const finite = (v: unknown): number | null => {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? n : null;
+};
+
+/**
+ * A container's `creation_time` as an instant: ISO 8601 with `Z` or an offset as ffmpeg writes it
+ * (`2026-11-24T13:05:00.000000Z`); a time without a zone is UTC, as the MP4 `mvhd` box counts it. Null for
+ * anything else, and for the MP4 epoch (1904-01-01) or 1970-01-01 that a recorder without a clock writes.
+ */
+export function parseCreationTime(v: unknown): number | null {
+  if (typeof v !== 'string') return null;
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/.exec(v.trim());
+  if (!m) return null;
+  const frac = (m[3] ?? '').padEnd(3, '0').slice(0, 3);
+  const zone = !m[4] || m[4] === 'Z' ? 'Z' : m[4].length === 5 ? `${m[4].slice(0, 3)}:${m[4].slice(3)}` : m[4];
+  const ms = Date.parse(`${m[1]}T${m[2]}.${frac}${zone}`);
+  if (!Number.isFinite(ms) || ms <= Date.UTC(1970, 0, 2)) return null;
+  return ms;
+}
+
+/** ffprobe's answer (as fluent-ffmpeg gives it) as the few facts the dock keeps: a pure function (STYLE §7). */
+export function normaliseProbe(data: Pick<FfprobeData, 'format' | 'streams'>): ContainerFacts {
+  const streams = Array.isArray(data.streams) ? data.streams : [];
+  const format = data.format ?? {};
+  const seconds = finite(format.duration);
+  const tagged = [format.tags?.creation_time, ...streams.map((s) => (s.tags as Record<string, unknown> | undefined)?.creation_time)];
+  let creationTimeMs: number | null = null;
+  for (const t of tagged) {
+    creationTimeMs = parseCreationTime(t);
+    if (creationTimeMs !== null) break;
+  }
+  return {
+    format: typeof format.format_name === 'string' ? format.format_name : 'unknown',
+    durationMs: seconds !== null && seconds >= 0 ? Math.round(seconds * 1000) : null,
+    creationTime: creationTimeMs !== null ? new Date(creationTimeMs).toISOString() : null,
+    creationTimeMs,
+    videoStreams: streams.filter((s) => s.codec_type === 'video').length,
+    audioStreams: streams.filter((s) => s.codec_type === 'audio').length,
+  };
+}
+
+/** ffprobe's complaint without fluent-ffmpeg's prefix: the last lines it wrote (`moov atom not found`, …). */
+export function probeErrorText(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter((l) => l && !/^ffprobe exited with code/.test(l));
+  return (lines.slice(-2).join('; ') || message.split('\n')[0] || 'ffprobe failed').slice(0, 300);
+}
+
+/**
+ * Thumbnails with the system's ffmpeg (concurrent requests for the same thumbnail share one run) and probes with
+ * its ffprobe through fluent-ffmpeg. fluent-ffmpeg finds ffprobe on the PATH (or FFPROBE_PATH) once per process,
+ * and gives no handle on the process it starts: a probe past `timeoutMs` is given up (`ffmpeg_failed`), its
+ * ffprobe left to finish reading the file.
+ */
+export class FfmpegMedia implements MediaRepository, MediaProbe {
   private readonly running = new Map<string, Promise<void>>();
 
   constructor(
@@ -65,6 +148,33 @@ export class FfmpegMedia implements MediaRepository {
     private readonly width = 320,
     private readonly timeoutMs = 30_000,
   ) {}
+
+  async probe(path: string): Promise<ProbeOutcome> {
+    try {
+      if (!(await stat(path)).isFile()) return { kind: 'unparsed', error: 'not a regular file' };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+      throw e;
+    }
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (f: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        f();
+      };
+      const timer = setTimeout(() => settle(() => reject(new MediaError('ffmpeg_failed', `ffprobe took more than ${this.timeoutMs} ms on ${path}`))), this.timeoutMs);
+      ffmpeg(path).ffprobe(['-v', 'error'], (err: unknown, data: FfprobeData) => {
+        if (!err) return settle(() => resolve({ kind: 'parsed', facts: normaliseProbe(data) }));
+        const e = err as NodeJS.ErrnoException;
+        if (e.code === 'ENOENT' || /Cannot find ffprobe/.test(e.message ?? '')) return settle(() => reject(new MediaError('ffmpeg_missing', `cannot run ffprobe: ${e.message}`)));
+        // ffprobe ran and refused the file; killed by a signal (out of memory, a stop) says nothing of the file.
+        if (/^ffprobe exited with code/.test(e.message ?? '')) return settle(() => resolve({ kind: 'unparsed', error: probeErrorText(e.message) }));
+        settle(() => reject(new MediaError('ffmpeg_failed', `ffprobe failed on ${path}: ${e.message ?? String(err)}`)));
+      });
+    });
+  }
 
   async thumbnail(src: string, dest: string, opts: { name: string; durationMs: number }): Promise<void> {
     if (await exists(dest)) return;

@@ -24,6 +24,8 @@ export interface Finding {
   decidedBy: string | null;
   decidedAtMs: number | null;
   decisionText: string | null;
+  /** A `remote_duty` justification's return of the officer to the unit (004 §13), epoch ms; else null. */
+  returnedAtMs: number | null;
   createdAtMs: number;
 }
 
@@ -55,6 +57,7 @@ interface Row {
   decided_by: string | null;
   decided_at_ms: number | null;
   decision_text: string | null;
+  returned_at_ms: number | null;
   created_at_ms: number;
 }
 
@@ -80,6 +83,7 @@ const toFinding = (r: Row): Finding => ({
   decidedBy: r.decided_by,
   decidedAtMs: r.decided_at_ms,
   decisionText: r.decision_text,
+  returnedAtMs: r.returned_at_ms,
   createdAtMs: r.created_at_ms,
 });
 
@@ -147,10 +151,11 @@ export class FindingRepo {
     return (this.db.prepare('SELECT * FROM findings WHERE session_id = ? ORDER BY id').all(sessionId) as Row[]).map(toFinding);
   }
 
-  justify(id: number, by: string, reason: string, text: string, atMs: number): void {
+  /** Justify (again): a reason, its text and, for `remote_duty`, when the officer returned; any earlier decision is cleared. */
+  justify(id: number, by: string, reason: string, text: string, atMs: number, returnedAtMs: number | null = null): void {
     this.db
-      .prepare("UPDATE findings SET state='justified', reason=?, text=?, justified_by=?, justified_at_ms=?, decided_by=NULL, decided_at_ms=NULL, decision_text=NULL WHERE id=?")
-      .run(reason, text, by, atMs, id);
+      .prepare("UPDATE findings SET state='justified', reason=?, text=?, returned_at_ms=?, justified_by=?, justified_at_ms=?, decided_by=NULL, decided_at_ms=NULL, decision_text=NULL WHERE id=?")
+      .run(reason, text, returnedAtMs, by, atMs, id);
   }
 
   decide(id: number, state: 'approved' | 'rejected', by: string, text: string | null, atMs: number): void {

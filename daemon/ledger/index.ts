@@ -21,6 +21,7 @@ import { TombstoneRepo } from './tombstones.js';
 import type { PasswordHasher } from './passwords.js';
 import { UserRepo } from './users.js';
 import { WebSessionRepo } from './websessions.js';
+import { MediaProbeRepo } from './media-probes.js';
 
 export type { Db };
 
@@ -47,6 +48,7 @@ export class Ledger {
   readonly archives: ArchiveRepo;
   readonly accessRequests: AccessRequestRepo;
   readonly catalogue: CatalogueRepo;
+  readonly mediaProbes: MediaProbeRepo;
 
   constructor(
     private readonly db: Db,
@@ -74,6 +76,7 @@ export class Ledger {
     this.archives = new ArchiveRepo(db);
     this.accessRequests = new AccessRequestRepo(db);
     this.catalogue = new CatalogueRepo(db);
+    this.mediaProbes = new MediaProbeRepo(db);
   }
 
   /** `passwords`: the password hasher (default OWASP's scrypt cost); tests pass a cheaper one. */

@@ -515,4 +515,22 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX IF NOT EXISTS audit_actor_action ON audit(actor, action, at_ms);
   CREATE INDEX IF NOT EXISTS audit_subject ON audit(subject, id);
   `,
+  // 9: issue 14. A `remote_duty` justification of a late offload states when the officer returned to the unit
+  // (004 §13: the footage is due within 24 h of the return), kept with the justification. And what ffprobe said
+  // of each stored file's container, probed in the background after the file was committed: a recording without a
+  // row is still to probe (those stored before this version too, one at a time after start); `creation_time` is a
+  // second witness of the recorder's clock.
+  `
+  ALTER TABLE findings ADD COLUMN returned_at_ms INTEGER;
+  CREATE TABLE media_probes (
+    recording_id INTEGER PRIMARY KEY REFERENCES recordings(id),
+    probed_at_ms INTEGER NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('parsed','unparsed','missing')),
+    format TEXT,
+    duration_ms INTEGER,
+    creation_time TEXT,
+    creation_time_ms INTEGER,
+    error TEXT
+  );
+  `,
 ];

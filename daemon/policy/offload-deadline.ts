@@ -65,3 +65,39 @@ export function offloadDeadline(input: OffloadDeadlineInput): OffloadDeadline {
 export function endOfDay(epochMs: number, zone: string): number {
   return DateTime.fromMillis(epochMs, { zone }).endOf('day').toMillis();
 }
+
+/** Inputs of {@link remoteDutyVerdict}. */
+export interface RemoteDutyInput {
+  /** End of the recording (corrected time where available), epoch ms; null when the recorder's clock was lost. */
+  recordingEndEpochMs: number | null;
+  /** When the dock stored it, epoch ms. */
+  offloadedAtEpochMs: number;
+  /** When the officer returned to the unit, as the justification states it, epoch ms. */
+  returnedAtEpochMs: number;
+  /** The dock's IANA zone (config `timezone`). */
+  timezone: string;
+}
+
+/** The answer of {@link remoteDutyVerdict}. */
+export interface RemoteDutyVerdict {
+  /** Stored within the rule's time: a `remote_duty` justification of the late offload may be approved. */
+  covered: boolean;
+  /** The last moment the footage could be stored under the exception, epoch ms. */
+  deadlineEpochMs: number;
+  /** Hours from the return (or the recording's end, when later) to the storage, rounded down. */
+  hoursAfterReturn: number;
+}
+
+/**
+ * 004 §13's exception applied to a late offload: the footage must be stored within 24 h of the officer's
+ * return to the unit (a return before the recording ended counts from the end; a recording without a usable
+ * time counts from the return alone).
+ * @throws RangeError for an unknown zone or non-finite times.
+ */
+export function remoteDutyVerdict(input: RemoteDutyInput): RemoteDutyVerdict {
+  const { returnedAtEpochMs: ret, offloadedAtEpochMs: at } = input;
+  if (!Number.isFinite(ret)) throw new RangeError('remoteDutyVerdict: returnedAtEpochMs must be finite');
+  const end = input.recordingEndEpochMs ?? ret;
+  const d = offloadDeadline({ recordingEndEpochMs: end, offloadedAtEpochMs: at, timezone: input.timezone, remoteDuty: true, returnedAtEpochMs: ret });
+  return { covered: !d.late, deadlineEpochMs: d.deadlineEpochMs, hoursAfterReturn: Math.floor((at - Math.max(ret, end)) / 3600_000) };
+}

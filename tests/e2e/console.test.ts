@@ -265,6 +265,14 @@ describe('console in a real browser', () => {
     expect(await finding.locator('select[name=reason]').inputValue()).toBe('remote_duty');
     expect(await finding.locator('select[name=reason] option:checked').textContent()).toBe('Remote, off-site or continuous duty');
     await finding.locator('textarea[name=text]').fill('在偏远乡镇连续执勤，当天无法返回单位。');
+    // 004 §13: remote duty states the return to the unit; the footage was stored within 24 h of it (an hour ago,
+    // in the browser's own time, as the officer types it).
+    const returned = await page.evaluate(() => {
+      const d = new Date(Date.now() - 3_600_000);
+      const p = (n: number) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+    });
+    await finding.locator('input[name=returnedAt]').fill(returned);
     await page.setViewportSize({ width: 800, height: 480 });
     await finding.locator('button[type=submit]').scrollIntoViewIfNeeded();
     await shot('10-officer-justify-800x480');
@@ -292,6 +300,7 @@ describe('console in a real browser', () => {
     expect(await approved.textContent()).toContain('sup,');
     const row = dock.daemon!.ctx.ledger.findings.query({ kind: 'late_offload', limit: 10 })[0]!;
     expect(row).toMatchObject({ state: 'approved', reason: 'remote_duty', justifiedBy: OFFICER.officerNo, decidedBy: 'sup', decisionText: 'Duty roster confirms it.' });
+    expect(Math.abs(row.returnedAtMs! - (Date.now() - 3_600_000))).toBeLessThan(5 * 60_000);
     await shot('13-approved');
   });
 

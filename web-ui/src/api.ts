@@ -173,6 +173,12 @@ export interface Recording {
   hold: boolean;
   sessionId: string;
   mediaType: string;
+  /** The recorder's clock error measured at docking (recorder − dock), ms. */
+  driftMs: number | null;
+  /** The file container's own creation_time (the recorder's clock), once probed. */
+  containerCreationTime: string | null;
+  /** containerCreationTime − recordedStart, ms. */
+  containerStartOffsetMs: number | null;
 }
 
 export interface Finding {
@@ -197,6 +203,8 @@ export interface Finding {
   decidedBy: string | null;
   decidedAt: string | null;
   decisionText: string | null;
+  /** A `remote_duty` justification's return to the unit (004 §13). */
+  returnedAt: string | null;
   createdAt: string;
 }
 

@@ -39,6 +39,8 @@ export const findingLabel = from({
   hash_mismatch: 'File differs from what the recorder hashed',
   size_mismatch: 'File size differs',
   unreadable: 'File could not be read',
+  container_unreadable: 'File does not open as video or sound (its container does not parse)',
+  duration_mismatch: "Length differs from the recorder's list",
   bad_name: 'File name not understood',
   identity_mismatch: 'Recorder gives different serial numbers for itself',
   interrupted: 'Docking was interrupted',

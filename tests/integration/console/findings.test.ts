@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addOfficers, build, type Harness } from '../../helpers/console.js';
+import { ZONE, addOfficers, addRecording, build, makeMp4, type Harness } from '../../helpers/console.js';
+import { toIsoInZone } from '../../../daemon/policy/time-format.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -66,7 +67,9 @@ describe('findings workflow', () => {
     const r1 = await h.req('POST', `/api/findings/${gap}/justify`, { as: '100001', body: { reason: 'remote_duty', text: 'x' } });
     expect(r1.statusCode).toBe(400);
     expect(r1.json().error).toMatch(/reason/);
-    expect((await h.req('POST', `/api/findings/${late}/justify`, { as: '100001', body: { reason: 'remote_duty', text: 'island patrol' } })).statusCode).toBe(200);
+    const noReturn = await h.req('POST', `/api/findings/${late}/justify`, { as: '100001', body: { reason: 'remote_duty', text: 'island patrol' } });
+    expect(noReturn.statusCode).toBe(400);
+    expect(noReturn.json()).toMatchObject({ field: 'returnedAt', error: expect.stringMatching(/^body\.returnedAt: remote_duty states when the officer returned/) });
     const r2 = await h.req('POST', `/api/findings/${gap}/justify`, { as: '100001', body: { reason: 'bored', text: 'x' } });
     expect(r2.statusCode).toBe(400);
     expect(r2.json().error).toMatch(/body\.reason/);
@@ -87,5 +90,73 @@ describe('findings workflow', () => {
     expect(new Set([...p1.items, ...p2.items].map((f: { id: number }) => f.id)).size).toBe(6);
     const state = await h.req('GET', '/api/findings?state=approved', { as: 'sup1' });
     expect(state.json().items).toHaveLength(0);
+  });
+});
+
+describe('remote duty (004 §13): stored within 24 h of the return', () => {
+  const H = 3_600_000;
+  /** A late offload of a recording that ended three days before it was stored (now); its finding's id. */
+  const lateOffload = () => {
+    const recordingId = addRecording(h, { seq: 1, officerNo: '100001', file: makeMp4(), startMs: h.clock.t - 72 * H, durationMs: 2000, flags: ['late_offload'] });
+    return { recordingId, stored: h.clock.t, id: h.ledger.findings.raise({ kind: 'late_offload', detail: 'late', serial: 'SN000001', officerNo: '100001', recordingId }, h.clock.t).id };
+  };
+  const iso = (ms: number) => toIsoInZone(ms, ZONE);
+  const justify = (id: number, returnedAt: unknown, reason = 'remote_duty') => h.req('POST', `/api/findings/${id}/justify`, { as: '100001', body: { reason, text: 'border patrol, back late', ...(returnedAt === undefined ? {} : { returnedAt }) } });
+
+  it('a return 10 h before the footage was stored is approved; the finding shows the return', async () => {
+    const f = lateOffload();
+    const j = await justify(f.id, iso(f.stored - 10 * H));
+    expect(j.statusCode, j.body).toBe(200);
+    expect(j.json()).toMatchObject({ state: 'justified', reason: 'remote_duty', returnedAt: iso(f.stored - 10 * H) });
+    const audit = h.ledger.audit.list({ limit: 5, action: 'finding.justified' })[0]!;
+    expect(audit.detail).toMatchObject({ reason: 'remote_duty', returnedAt: iso(f.stored - 10 * H) });
+    const a = await h.req('POST', `/api/findings/${f.id}/approve`, { as: 'sup1', body: {} });
+    expect(a.statusCode, a.body).toBe(200);
+    expect(a.json()).toMatchObject({ state: 'approved', returnedAt: iso(f.stored - 10 * H) });
+  });
+
+  it('a return 30 h before the footage was stored is refused at approval, saying why; a rejection still works', async () => {
+    const f = lateOffload();
+    expect((await justify(f.id, iso(f.stored - 30 * H))).statusCode).toBe(200);
+    const a = await h.req('POST', `/api/findings/${f.id}/approve`, { as: 'sup1', body: {} });
+    expect(a.statusCode).toBe(409);
+    expect(a.json().error).toMatch(/the footage was stored .*, 30 h after the officer's return .*; 004 §13 allows 24 h, so remote duty does not excuse it: reject the justification/);
+    expect(h.ledger.findings.get(f.id)?.state).toBe('justified');
+    const r = await h.req('POST', `/api/findings/${f.id}/reject`, { as: 'sup1', body: { text: 'stored 30 h after the return' } });
+    expect(r.json()).toMatchObject({ state: 'rejected' });
+    // Justified again with another reason, the return goes.
+    const again = await justify(f.id, undefined, 'force_majeure');
+    expect(again.json()).toMatchObject({ state: 'justified', reason: 'force_majeure', returnedAt: null });
+  });
+
+  it('a return time is ISO 8601, in the past, not after the footage was stored, and only with remote_duty', async () => {
+    const f = lateOffload();
+    h.clock.t += 2 * H;
+    for (const [returnedAt, pattern] of [
+      ['yesterday', /body\.returnedAt/],
+      ['2026-11-24', /body\.returnedAt/],
+      [iso(h.clock.t + H), /in the future/],
+      [iso(f.stored + H), /after the footage was stored at the dock .*: the officer was back by then/],
+    ] as const) {
+      const res = await justify(f.id, returnedAt);
+      expect(res.statusCode, returnedAt).toBe(400);
+      expect(res.json().error, returnedAt).toMatch(pattern);
+    }
+    const other = await justify(f.id, iso(f.stored - H), 'weather');
+    expect(other.statusCode).toBe(400);
+    expect(other.json()).toMatchObject({ field: 'returnedAt', error: expect.stringMatching(/with remote_duty only/) });
+    // Local time without an offset is the dock's zone.
+    const local = iso(f.stored - 5 * H).slice(0, 19);
+    const ok = await justify(f.id, local);
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(h.ledger.findings.get(f.id)?.returnedAtMs).toBe(Math.floor((f.stored - 5 * H) / 1000) * 1000);
+  });
+
+  it('a remote_duty justification made before the return was asked for cannot be approved: it is rejected and justified again', async () => {
+    const f = lateOffload();
+    h.ledger.findings.justify(f.id, '100001', 'remote_duty', 'from an older version', h.clock.t);
+    const a = await h.req('POST', `/api/findings/${f.id}/approve`, { as: 'sup1', body: {} });
+    expect(a.statusCode).toBe(409);
+    expect(a.json().error).toMatch(/does not say when the officer returned/);
   });
 });

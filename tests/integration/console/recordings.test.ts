@@ -1,4 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FfmpegMedia } from '../../../daemon/ingest/media.js';
+import { MediaProber } from '../../../daemon/ingest/prober.js';
+import { createLogger } from '../../../daemon/log.js';
 import { T0, addOfficers, addRecording, build, makeMp4, type Harness } from '../../helpers/console.js';
 
 let h: Harness;
@@ -72,5 +78,31 @@ describe('audit and users', () => {
     expect(users.items.map((u: { username: string }) => u.username)).toContain('100077');
     expect(JSON.stringify(users)).not.toMatch(/scrypt/);
     expect(h.ledger.audit.list({ limit: 1, action: 'user.added' })[0]).toMatchObject({ actor: 'admin1', subject: '100077' });
+  });
+});
+
+describe("the file's own record (issue 14)", () => {
+  it("answers the container's creation_time beside the drift once probed, and flags a file that does not open", async () => {
+    const start = T0 + 86_400_000;
+    // The recorder wrote its clock into the file 3 s after the start its catalog gives.
+    const clip = join(h.dataDir, 'witness.mp4');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', makeMp4(), '-c', 'copy', '-metadata', `creation_time=${new Date(start + 3000).toISOString()}`, clip]);
+    const id = addRecording(h, { serial: 'SN000010', seq: 1, officerNo: '100001', file: clip, startMs: start });
+    const broken = join(h.dataDir, 'broken.mp4');
+    writeFileSync(broken, Buffer.alloc(10_000, 1));
+    const bad = addRecording(h, { serial: 'SN000010', seq: 2, officerNo: '100001', file: broken, startMs: start + 60_000 });
+
+    const before = (await h.req('GET', `/api/recordings/${id}`, { as: 'sup1' })).json();
+    expect(before).toMatchObject({ driftMs: 0, containerCreationTime: null, containerStartOffsetMs: null, containerDurationMs: null });
+    const prober = new MediaProber({ ledger: h.ledger, media: new FfmpegMedia(), dataDir: h.dataDir, log: createLogger({ level: 'silent' }), now: () => h.clock.t });
+    prober.start();
+    await prober.whenIdle();
+    prober.stop();
+    const after = (await h.req('GET', `/api/recordings/${id}`, { as: 'sup1' })).json();
+    expect(after).toMatchObject({ driftMs: 0, containerCreationTime: new Date(start + 3000).toISOString(), containerStartOffsetMs: 3000, containerDurationMs: 2000, flags: [] });
+    const listed = (await list('?serial=SN000010')).items as unknown as Array<{ id: number; flags: string[]; containerCreationTime: string | null }>;
+    expect(listed.find((r) => r.id === id)?.containerCreationTime).toBe(new Date(start + 3000).toISOString());
+    expect(listed.find((r) => r.id === bad)?.flags).toEqual(['container_unreadable']);
+    expect((await list('?flag=container_unreadable')).items.map((r) => r.id)).toEqual([bad]);
   });
 });

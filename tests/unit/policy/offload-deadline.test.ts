@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endOfDay, offloadDeadline } from '../../../daemon/policy/offload-deadline.js';
+import { endOfDay, offloadDeadline, remoteDutyVerdict } from '../../../daemon/policy/offload-deadline.js';
 import { toIsoInZone } from '../../../daemon/policy/time-format.js';
 
 const MIN = 60_000;
@@ -85,5 +85,32 @@ describe('offloadDeadline, remote duty', () => {
   });
   it('refuses an unknown zone', () => {
     expect(() => offloadDeadline({ recordingEndEpochMs: 0, offloadedAtEpochMs: 0, timezone: 'Asia/Nowhere' })).toThrow(RangeError);
+  });
+});
+
+describe('remoteDutyVerdict (004 §13: stored within 24 h of the return)', () => {
+  const tz = 'Asia/Shanghai';
+  const end = at('2026-11-24T15:00:00+08:00');
+
+  it.each([
+    ['returned the next evening, stored 23 h later', '2026-11-25T20:00:00+08:00', '2026-11-26T19:00:00+08:00', true, 23],
+    ['stored exactly 24 h after the return', '2026-11-25T20:00:00+08:00', '2026-11-26T20:00:00+08:00', true, 24],
+    ['stored 24 h and 1 ms after the return', '2026-11-25T20:00:00+08:00', '2026-11-26T20:00:00.001+08:00', false, 24],
+    ['stored 3 days after the return', '2026-11-25T20:00:00+08:00', '2026-11-28T21:00:00+08:00', false, 73],
+    ['a return stated before the recording ended counts from the end', '2026-11-24T09:00:00+08:00', '2026-11-25T14:00:00+08:00', true, 23],
+  ])('%s', (_name, returned, stored, covered, hours) => {
+    const v = remoteDutyVerdict({ recordingEndEpochMs: end, offloadedAtEpochMs: at(stored), returnedAtEpochMs: at(returned), timezone: tz });
+    expect(v.covered).toBe(covered);
+    expect(v.hoursAfterReturn).toBe(hours);
+  });
+
+  it('a recording without a usable time (clock lost) counts from the return alone', () => {
+    const ret = at('2026-11-25T20:00:00+08:00');
+    expect(remoteDutyVerdict({ recordingEndEpochMs: null, offloadedAtEpochMs: ret + 24 * H, returnedAtEpochMs: ret, timezone: tz })).toEqual({ covered: true, deadlineEpochMs: ret + 24 * H, hoursAfterReturn: 24 });
+    expect(remoteDutyVerdict({ recordingEndEpochMs: null, offloadedAtEpochMs: ret + 25 * H, returnedAtEpochMs: ret, timezone: tz }).covered).toBe(false);
+  });
+
+  it('refuses times that are not times', () => {
+    expect(() => remoteDutyVerdict({ recordingEndEpochMs: end, offloadedAtEpochMs: end, returnedAtEpochMs: Number.NaN, timezone: tz })).toThrow(RangeError);
   });
 });

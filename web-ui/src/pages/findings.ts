@@ -40,6 +40,21 @@ function justifyForm(f: Finding, done: () => void): HTMLElement {
   const preset = f.prefillReason && (allowed as readonly string[]).includes(f.prefillReason) ? f.prefillReason : f.kind === 'late_offload' ? 'remote_duty' : '';
   const reason = h('select', { name: 'reason', required: true, id: `reason-${f.id}` }, h('option', { value: '' }, 'Choose the reason…'), allowed.map((r) => h('option', { value: r, selected: r === preset }, reasonLabel(r))));
   const text = h('textarea', { name: 'text', required: true, rows: 3, maxlength: 2000, id: `text-${f.id}`, placeholder: 'What happened, in your words' });
+  // 004 §13: remote duty excuses a late offload only when the footage was stored within 24 h of the return.
+  const returned = h('input', { type: 'datetime-local', name: 'returnedAt', id: `returned-${f.id}` });
+  const returnedField = h(
+    'div',
+    { class: 'returned' },
+    h('label', { for: returned.id }, 'When you returned to the unit'),
+    returned,
+    h('p', { class: 'muted small' }, 'Your computer\'s time. Remote duty excuses the delay only if the footage was stored within 24 hours of your return.'),
+  );
+  const showReturned = () => {
+    returnedField.hidden = reason.value !== 'remote_duty';
+    returned.required = reason.value === 'remote_duty';
+  };
+  reason.addEventListener('change', showReturned);
+  showReturned();
   const msg = h('div', { class: 'msg' });
   const send = h('button', { type: 'submit' }, f.state === 'rejected' ? 'Justify again' : 'Send justification');
   const form = h(
@@ -48,6 +63,7 @@ function justifyForm(f: Finding, done: () => void): HTMLElement {
     f.prefillReason ? note('info', `Pre-filled from the recorder's log: ${reasonLabel(f.prefillReason)}${f.prefillEvidence ? ` (${f.prefillEvidence})` : ''}.`) : null,
     h('label', { for: reason.id }, 'Reason'),
     reason,
+    returnedField,
     h('label', { for: text.id }, 'Explanation'),
     text,
     send,
@@ -56,9 +72,15 @@ function justifyForm(f: Finding, done: () => void): HTMLElement {
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     if (!reason.value || !text.value.trim()) return replace(msg, note('warn', 'Choose a reason and explain what happened.'));
+    const body: Record<string, string> = { reason: reason.value, text: text.value.trim() };
+    if (reason.value === 'remote_duty') {
+      const at = returned.value ? new Date(returned.value) : null;
+      if (!at || Number.isNaN(at.getTime())) return replace(msg, note('warn', 'Say when you returned to the unit.'));
+      body.returnedAt = at.toISOString();
+    }
     send.disabled = true;
     api
-      .post(`/api/findings/${f.id}/justify`, { reason: reason.value, text: text.value.trim() })
+      .post(`/api/findings/${f.id}/justify`, body)
       .then(done)
       .catch((e: unknown) => {
         send.disabled = false;
@@ -103,6 +125,7 @@ function findingCard(f: Finding, me: Me, names: Map<string, Officer>, redraw: ()
       ['Recording', f.recordingId !== null ? h('a', { href: `#/recordings/${f.recordingId}` }, 'Open it') : null],
       ['Found', time(f.createdAt)],
       ['Justification', f.reason ? [h('strong', {}, reasonLabel(f.reason)), f.text ? `: ${f.text}` : ''] : null],
+      ['Returned to the unit', f.returnedAt ? time(f.returnedAt) : null],
       ['Justified by', f.justifiedBy ? `${f.justifiedBy}, ${time(f.justifiedAt)}` : null],
       ['Decided by', f.decidedBy ? `${f.decidedBy}, ${time(f.decidedAt)}${f.decisionText ? `: ${f.decisionText}` : ''}` : null],
     ]),

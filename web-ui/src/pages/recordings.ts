@@ -1,15 +1,25 @@
 import { api, qs, type Device, type List, type Recording } from '../api.js';
 import { h, facts, note, replace, append } from '../dom.js';
-import { bytes, dayBound, duration, time } from '../format.js';
+import { bytes, dayBound, drift, duration, time } from '../format.js';
 import { can, findingLabel } from '../labels.js';
 import type { Page } from '../main.js';
 import { officerLabel, officers } from '../names.js';
+import { evidenceBox, hasApprovedRequest } from './evidence.js';
 
-const FLAGS = ['gap', 'seq_missing', 'drift', 'clock_reset', 'late_offload', 'hash_mismatch', 'wrong_officer', 'no_checkout', 'interrupted', 'unreadable'];
+const FLAGS = ['gap', 'seq_missing', 'drift', 'clock_reset', 'late_offload', 'hash_mismatch', 'wrong_officer', 'no_checkout', 'interrupted', 'unreadable', 'container_unreadable', 'duration_mismatch'];
 const PAGE = 24;
 
 /** When a recording started: the dock's corrected time, else the recorder's own clock. */
 const startOf = (r: Recording) => r.correctedStart ?? r.recordedStart;
+
+/** The file's own creation time against the recorder's catalog: a second witness of the recorder's clock. */
+function containerAgreement(offsetMs: number | null): string {
+  if (offsetMs === null) return '';
+  const s = Math.round(Math.abs(offsetMs) / 1000);
+  if (s <= 2) return " (agrees with the recorder's catalog)";
+  const text = s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min` : s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
+  return ` (${text} ${offsetMs > 0 ? 'later' : 'earlier'} than the recorder's catalog)`;
+}
 
 function flagChips(flags: string[]): HTMLElement | null {
   return flags.length === 0 ? null : h('ul', { class: 'chips' }, flags.map((f) => h('li', { class: 'chip warn' }, findingLabel(f))));
@@ -114,8 +124,9 @@ export const renderPlayer: Page = async ({ main, params, me }) => {
   const rights = can(me.role);
   const [r, names] = await Promise.all([api.get<Recording>(`/api/recordings/${id}`), officers(rights.registry)]);
   const src = `/api/recordings/${id}/media`;
+  const mayPlay = rights.play || (await hasApprovedRequest(id));
   let player: HTMLElement;
-  if (!rights.play) player = note('info', 'Watching this recording needs an approved access request.');
+  if (!mayPlay) player = note('info', 'Watching this recording needs an approved access request.');
   else if (r.mediaType.startsWith('video/')) player = h('video', { id: 'player', controls: true, preload: 'metadata', src, playsinline: true });
   else if (r.mediaType.startsWith('audio/')) player = h('audio', { id: 'player', controls: true, preload: 'metadata', src });
   else player = h('img', { id: 'player', src, alt: r.name });
@@ -124,13 +135,16 @@ export const renderPlayer: Page = async ({ main, params, me }) => {
     h('p', { class: 'crumbs' }, h('a', { href: '#/recordings', id: 'back' }, '← Back to the list')),
     h('h1', { class: 'filename' }, r.name),
     h('div', { class: 'player-wrap' }, player),
-    rights.play ? h('p', { class: 'muted small' }, 'Watching is written to the access register with your name and the time.') : null,
+    mayPlay ? h('p', { class: 'muted small' }, 'Watching is written to the access register with your name and the time.') : null,
     flagChips(r.flags),
+    evidenceBox(me, r, () => void renderPlayer({ main, params, me, query: new URLSearchParams() })),
     facts([
       ['Officer', officerLabel(r.officerNo, names)],
       ['Recorder', r.serial],
       ['Started (dock time)', time(r.correctedStart) || 'not corrected'],
       ["Started (recorder's clock)", time(r.recordedStart)],
+      ["Recorder's clock at docking", r.driftMs !== null ? drift(r.driftMs) : null],
+      ["Started (the file's own record)", r.containerCreationTime ? [time(r.containerCreationTime), ' UTC', containerAgreement(r.containerStartOffsetMs)] : null],
       ['Length', r.mediaType.startsWith('image/') ? null : duration(r.durationMs)],
       ['Size', bytes(r.size)],
       ['Offloaded', [time(r.offloadedAt), r.delayMs !== null ? ` (${duration(r.delayMs)} after it ended)` : '']],
