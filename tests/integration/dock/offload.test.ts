@@ -38,6 +38,17 @@ describe('offload pipeline', () => {
     }
     // The recorder no longer holds them (erased through the volume, confirmed by its catalog).
     expect(r.state.files).toEqual([]);
+    // Their containers were probed in the background after they were stored (issue 14): each parses, lasts what
+    // the catalog said, and a clip's creation_time is the recorder's clock at its start, as its catalog says.
+    await t.daemon!.prober.whenIdle();
+    for (const rec of ledger.recordings.all()) {
+      const probe = ledger.mediaProbes.get(rec.id);
+      expect(probe?.outcome, rec.name).toBe('parsed');
+      expect(rec.flags, rec.name).not.toContain('container_unreadable');
+      expect(rec.flags, rec.name).not.toContain('duration_mismatch');
+      if (/\.jpe?g$/i.test(rec.name)) continue;
+      expect(Math.abs(probe!.creationTimeMs! - rec.recordedStartMs!), rec.name).toBeLessThan(1000);
+    }
 
     const mdir = join(config.dataDir, 'manifests');
     const json = join(mdir, `${slot.sessionId}.json`);
