@@ -7,6 +7,7 @@ import { renderFindings } from './pages/findings.js';
 import { renderLogin, renderPasswordChange } from './pages/login.js';
 import { renderPlayer, renderRecordings } from './pages/recordings.js';
 import { renderStatus } from './pages/status.js';
+import { renderCase, renderCases, renderCustody, renderRegister, renderRequests } from './pages/evidence.js';
 
 /** What a page gets: where to draw, the route's parameters and query, and who is logged in. */
 export interface PageContext {
@@ -33,6 +34,11 @@ const ROUTES: Route[] = [
   { pattern: /^\/recordings\/(\d+)$/, page: renderPlayer, title: 'Recording', allowed: (me) => can(me.role).search },
   { pattern: /^\/findings$/, page: renderFindings, title: 'Findings', allowed: (me) => can(me.role).search },
   { pattern: /^\/audit$/, page: renderAudit, title: 'Audit trail', allowed: (me) => can(me.role).audit },
+  { pattern: /^\/cases$/, page: renderCases, title: 'Cases', allowed: (me) => can(me.role).search },
+  { pattern: /^\/cases\/(\d+)$/, page: renderCase, title: 'Case', allowed: (me) => can(me.role).search },
+  { pattern: /^\/requests$/, page: renderRequests, title: 'Access requests', allowed: (me) => me.role !== 'admin' },
+  { pattern: /^\/register$/, page: renderRegister, title: 'Access register', allowed: (me) => ['equipment_manager', 'supervisor', 'legal', 'auditor'].includes(me.role) },
+  { pattern: /^\/recordings\/(\d+)\/custody$/, page: renderCustody, title: 'Chain of custody', allowed: (me) => ['equipment_manager', 'supervisor', 'legal', 'auditor'].includes(me.role) },
 ];
 
 const NAV: Array<{ href: string; label: string; route: number }> = [
@@ -41,6 +47,9 @@ const NAV: Array<{ href: string; label: string; route: number }> = [
   { href: '#/recordings', label: 'Recordings', route: 3 },
   { href: '#/findings', label: 'Findings', route: 5 },
   { href: '#/audit', label: 'Audit trail', route: 6 },
+  { href: '#/cases', label: 'Cases', route: 7 },
+  { href: '#/requests', label: 'Requests', route: 9 },
+  { href: '#/register', label: 'Register', route: 10 },
 ];
 
 const $ = (id: string) => document.getElementById(id)!;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
-import type { CustodyReport } from './custody.js';
+import { zhTime, type CustodyReport } from './custody.js';
 
 /** The events' names in Chinese, as the report prints them (the JSON keeps the English keys). */
 export const EVENT_LABELS: Record<string, string> = {
@@ -27,6 +27,22 @@ export const EVENT_LABELS: Record<string, string> = {
   purge_decided: '决定清除',
   purged: '清除',
   refused: '拒绝访问',
+};
+
+const FLAG_LABELS: Record<string, string> = {
+  important: '重要（执法人员标记）',
+  gap: '记录中断',
+  seq_missing: '文件缺号',
+  drift: '记录仪时钟偏差',
+  clock_reset: '记录仪时钟重置',
+  late_offload: '逾期存储',
+  hash_mismatch: '哈希不一致',
+  size_mismatch: '大小不一致',
+  unreadable: '无法读取',
+  bad_name: '文件名无法识别',
+  interrupted: '入库中断',
+  wrong_officer: '执法人员不符',
+  no_checkout: '无领用记录',
 };
 
 const CLASS_LABELS: Record<string, string> = { state_secret: '国家秘密', commercial_secret: '商业秘密', privacy: '个人隐私' };
@@ -67,14 +83,14 @@ export function custodyPdf(r: CustodyReport, fontPath: string, fontName = 'WenQu
     ['证据编号', rec.evidenceNo ?? '—'],
     ['文件名', rec.name],
     ['执法记录仪', `${rec.serial}（序号 ${rec.seq}）`],
-    ['执法人员', `${rec.officerNo ?? '—'}${rec.unitNo ? `（单位 ${rec.unitNo}）` : ''}`],
-    ['摄录开始', rec.correctedStart ?? rec.recordedStart ?? '—'],
+    ['执法人员', `${rec.officerName ? `${rec.officerName} ` : ''}${rec.officerNo ?? '—'}${rec.unitName || rec.unitNo ? `（${rec.unitName ?? rec.unitNo}）` : ''}`],
+    ['摄录开始', zhTime(rec.correctedStart ?? rec.recordedStart) || '—'],
     ['时长', `${Math.round(rec.durationMs / 1000)} 秒`],
     ['大小', `${rec.size} 字节`],
     ['SHA-256', rec.sha256],
     ['签名清单', rec.manifestSessionId ?? '尚未签名'],
-    ['保存期限至', rec.retainUntil],
-    ['标记', rec.flags.length ? rec.flags.join('、') : '无'],
+    ['保存期限至', zhTime(rec.retainUntil)],
+    ['标记', rec.flags.length ? rec.flags.map((f) => FLAG_LABELS[f] ?? f).join('、') : '无'],
     ['密级', rec.confidential ? (CLASS_LABELS[rec.confidential] ?? rec.confidential) : '非涉密'],
     ['状态', rec.purged ? '已清除（保留墓碑记录）' : '在库'],
   ];
@@ -85,7 +101,9 @@ export function custodyPdf(r: CustodyReport, fontPath: string, fontName = 'WenQu
     doc.text(v, 150, y, { width: w - 94 });
     doc.moveDown(0.25);
   }
-  doc.moveDown(0.8).fontSize(13).text(`保管链事件（共 ${r.events.length} 项，按时间先后）`, 56).moveDown(0.4);
+  const zone = /([+-]\d\d:\d\d|Z)$/.exec(r.generatedAt)?.[1] ?? '';
+  doc.moveDown(0.8).fontSize(13).text(`保管链事件（共 ${r.events.length} 项，按时间先后）`, 56);
+  doc.fontSize(9).fillColor('#555').text(`时间均为工作站时间（UTC${zone === 'Z' ? '' : zone}）。`).fillColor('#000').moveDown(0.4);
 
   const col = { at: 56, event: 196, actor: 266, text: 336 };
   const header = () => {
@@ -97,20 +115,21 @@ export function custodyPdf(r: CustodyReport, fontPath: string, fontName = 'WenQu
   header();
   for (const e of r.events) {
     const textWidth = 56 + w - col.text;
-    const h = Math.max(doc.fontSize(9).heightOfString(e.textZh, { width: textWidth }), doc.heightOfString(e.at, { width: 136 }));
+    const at = zhTime(e.at);
+    const h = Math.max(doc.fontSize(9).heightOfString(e.textZh, { width: textWidth }), doc.heightOfString(at, { width: 136 }));
     if (doc.y + h > doc.page.height - 70) {
       doc.addPage();
       header();
     }
     const y = doc.y;
     doc.fontSize(9);
-    doc.text(e.at, col.at, y, { width: 136 });
+    doc.text(at, col.at, y, { width: 136 });
     doc.text(EVENT_LABELS[e.event] ?? e.event, col.event, y, { width: 66 });
     doc.text(e.actor ?? '—', col.actor, y, { width: 66 });
     doc.text(e.textZh, col.text, y, { width: textWidth });
     doc.y = y + h + 4;
   }
-  doc.moveDown(1).fontSize(9).fillColor('#555').text(`本报告由执法记录仪工作站 ${r.dockId} 根据其账本自动生成；生成时间 ${r.generatedAt}，生成人 ${r.generatedBy}。`, 56, doc.y, { width: w });
+  doc.moveDown(1).fontSize(9).fillColor('#555').text(`本报告由执法记录仪工作站 ${r.dockId} 根据其账本自动生成；生成时间 ${zhTime(r.generatedAt)}，生成人 ${r.generatedBy}。`, 56, doc.y, { width: w });
   doc.text('清单签名可用工作站公钥以 openssl 独立核验（见导出副本中的 VERIFY.txt）。', { width: w });
 
   const range = doc.bufferedPageRange();

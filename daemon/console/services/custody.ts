@@ -26,7 +26,9 @@ export interface CustodyReport {
     seq: number;
     name: string;
     officerNo: string | null;
+    officerName: string | null;
     unitNo: string | null;
+    unitName: string | null;
     size: number;
     sha256: string;
     deviceSha256: string | null;
@@ -42,6 +44,9 @@ export interface CustodyReport {
   };
   events: CustodyEvent[];
 }
+
+/** `2026-03-09T08:00:00.000+08:00` as a Chinese reader writes it, `2026-03-09 08:00:00` (the report states the zone once). */
+export const zhTime = (iso: string | null | undefined): string => (iso ? iso.replace('T', ' ').replace(/\.\d+/, '').replace(/(Z|[+-]\d\d:\d\d)$/, '') : '');
 
 /** Events at the same millisecond in the order a life runs (a link places its hold first, a request precedes its use). */
 const LIFE_ORDER: Record<string, number> = {
@@ -100,7 +105,7 @@ export function custodyReport(ledger: Ledger, rec: Recording, a: { dockId: strin
         q.state,
         q.decidedBy,
         `request ${q.id} ${q.state} by ${q.decidedBy} (${q.decidedByRole})${q.expiresAt ? `, valid until ${q.expiresAt}` : ''}${q.decisionReason ? `: ${q.decisionReason}` : ''}`,
-        `申请 ${q.id} ${q.state === 'approved' ? '经批准' : '不予批准'}${q.documentsChecked ? '（已核验函件及证件）' : ''}${q.expiresAt ? `，有效期至 ${q.expiresAt}` : ''}${q.decisionReason ? `；理由：${q.decisionReason}` : ''}`,
+        `申请 ${q.id} ${q.state === 'approved' ? '经批准' : '不予批准'}${q.documentsChecked ? '（已核验函件及证件）' : ''}${q.expiresAt ? `，有效期至 ${zhTime(q.expiresAt)}` : ''}${q.decisionReason ? `；理由：${q.decisionReason}` : ''}`,
         {
         requestId: q.id,
         documentsChecked: q.documentsChecked,
@@ -115,7 +120,7 @@ export function custodyReport(ledger: Ledger, rec: Recording, a: { dockId: strin
     add(d.createdAtMs, 'archived', d.createdBy, `written to archive disc ${d.id} (case ${d.caseRef})`, `刻录光盘 ${d.id}（案件 ${d.caseRef}）`, { archiveId: d.id, images: d.images.map((i) => i.sha256) });
   }
   for (const d of ledger.retention.decisions(rec.id)) {
-    const zh = d.decision === 'keep' ? `延长保存至 ${d.until ?? ''}：${d.reason}` : `决定清除：${d.reason}`;
+    const zh = d.decision === 'keep' ? `延长保存至 ${zhTime(d.until)}：${d.reason}` : `决定清除：${d.reason}`;
     add(d.decidedAtMs, d.decision === 'keep' ? 'kept' : 'purge_decided', d.decidedBy, `${d.decision}${d.until ? ` until ${d.until}` : ''}: ${d.reason}`, zh, { previousUntil: d.previousUntil, until: d.until });
   }
   const AUDITED: Record<string, string> = {
@@ -140,6 +145,7 @@ export function custodyReport(ledger: Ledger, rec: Recording, a: { dockId: strin
   }
   const t = ledger.tombstones.get(rec.id);
   if (t) add(t.atMs, 'purged', t.approvedBy, `purged (tombstone in manifest ${t.manifestSessionId}): ${t.reason}`, `已清除（墓碑记录见清单 ${t.manifestSessionId}）：${t.reason}`, { manifestSessionId: t.manifestSessionId, sha256: t.sha256 });
+  const officer = rec.officerNo ? ledger.officers.get(rec.officerNo) : null;
   ev.sort((x, y) => x.atMs - y.atMs || (LIFE_ORDER[x.event] ?? 50) - (LIFE_ORDER[y.event] ?? 50));
   return {
     dockId: a.dockId,
@@ -152,7 +158,9 @@ export function custodyReport(ledger: Ledger, rec: Recording, a: { dockId: strin
       seq: rec.seq,
       name: rec.name,
       officerNo: rec.officerNo,
+      officerName: officer?.name ?? null,
       unitNo: rec.unitNo,
+      unitName: officer?.unitName ?? null,
       size: rec.size,
       sha256: rec.sha256,
       deviceSha256: rec.deviceSha256,
