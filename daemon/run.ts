@@ -41,6 +41,15 @@ export async function runDaemon(config: Config, log: Logger): Promise<number> {
   // One daemon per data dir, and no key rotation under it; a private key others could read or swap is refused
   // before anything is opened (exit 2: an installation fault, like a bad config).
   const lock = lockDataDir(config.dataDir, 'daemon');
+  // Listen for the stop from the first moment: a SIGTERM while starting stops cleanly once started.
+  const stopRequested = new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      log.info({ signal: sig }, 'stopping');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
   let daemon: Awaited<ReturnType<typeof startDaemon>>;
   try {
     const { priv } = keyPaths(config.dataDir);
@@ -56,14 +65,7 @@ export async function runDaemon(config: Config, log: Logger): Promise<number> {
   notifySystemd('READY=1', log);
   const watchdog = setInterval(() => notifySystemd('WATCHDOG=1', log), 10_000);
   watchdog.unref();
-  await new Promise<void>((resolve) => {
-    const stop = (sig: string) => {
-      log.info({ signal: sig }, 'stopping');
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  await stopRequested;
   notifySystemd('STOPPING=1', log);
   clearInterval(watchdog);
   // The dock first: its sessions are cancelled and marked interrupted at once, whatever the console still serves.

@@ -261,7 +261,7 @@ describe('key rotate', () => {
 
     daemon.kill('SIGTERM');
     await exited(daemon);
-    expect(daemon.exitCode).toBe(0);
+    expect({ code: daemon.exitCode, signal: daemon.signalCode }).toEqual({ code: 0, signal: null });
     expect((await cli(['key', 'rotate', '--config', file])).code).toBe(0);
     expect(readFileSync(pubFile(), 'utf8')).not.toBe(before);
   });
