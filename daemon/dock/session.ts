@@ -447,7 +447,7 @@ export class DockingSession {
 
   /** Free the label for another recorder only once this volume is really gone. */
   private releaseWhenGone(label: string, release: () => void): void {
-    if (!this.ctx.volumes.isPresent(label)) return release();
+    if (this.ctx.volumes.isGone(label)) return release();
     this.ctx.volumes.onceGone(label, release);
   }
 

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../log.js';
@@ -103,22 +103,29 @@ export class VolumeWatcher {
   }
 
   /**
-   * Resolve once the volume is gone: its folder removed, or, when it was a mount point as the wait began,
-   * unmounted (the mount point may linger). True when gone, false after `timeoutMs` (or a stop) with it still there.
+   * No volume is there: no folder, or an empty folder that is not a mount point (a mount point left behind
+   * after its unmount is no volume).
    */
+  isGone(label: string): boolean {
+    const p = this.probe(label);
+    if (!p.present) return true;
+    if (p.mounted) return false;
+    try {
+      return readdirSync(this.pathOf(label)).length === 0;
+    } catch {
+      return true;
+    }
+  }
+
+  /** Resolve once the volume is gone (see `isGone`): true when gone, false after `timeoutMs` (or a stop) with it still there. */
   async waitGone(label: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    const wasMounted = this.probe(label).mounted;
-    const gone = () => {
-      const p = this.probe(label);
-      return !p.present || (wasMounted && !p.mounted);
-    };
     const until = Date.now() + timeoutMs;
-    while (!gone()) {
+    while (!this.isGone(label)) {
       if (Date.now() >= until) return false;
       try {
         await this.nextChange(label, Math.min(250, Math.max(1, until - Date.now())), signal);
       } catch {
-        return gone();
+        return this.isGone(label);
       }
     }
     return true;

@@ -72,6 +72,12 @@ describe('VolumeWatcher', () => {
     renameSync(join(root, 'BWCA000001'), join(dir, 'staging'));
     await until(() => goneCalled);
     expect(await v.waitGone('BWCA000001', 100)).toBe(true);
+    // A mount point left behind, empty and unmounted, is no volume; one holding files is.
+    mkdirSync(join(root, 'BWCLEFT'));
+    expect(v.isGone('BWCLEFT')).toBe(true);
+    writeFileSync(join(root, 'BWCLEFT', 'x'), 'x');
+    expect(v.isGone('BWCLEFT')).toBe(false);
+    expect(await v.waitGone('BWCLEFT', 50)).toBe(false);
     const ac = new AbortController();
     const waiting = v.nextChange('NEVER', 60_000, ac.signal);
     ac.abort('recorder unplugged');
