@@ -67,9 +67,11 @@ export function zoneOffsetMinutes(zone: string, atMs: number): number {
 
 /**
  * One docking of one recorder, start to end, as an explicit sequence of states:
- * HELLO → LOGIN → GET_INFO, GET_TIME, GET_STATUS, GET_EVENTS, LIST_FILES → SET_TIME → ENTER_MSC →
- * wait for the volume → offload → sign → erase → EXIT_MSC → final LIST_FILES → ready.
- * A recorder's misbehaviour ends this session (failed/interrupted); it never throws out of `run`.
+ * HELLO → LOGIN → GET_INFO, GET_TIME, GET_STATUS, GET_EVENTS, LIST_FILES → identity check → plan (pure,
+ * from ledger facts read first) → SET_TIME → ENTER_MSC → wait until the volume is whole → offload → sign →
+ * erase → EXIT_MSC → final LIST_FILES → ready.
+ * A recorder's misbehaviour ends this session (failed/interrupted); it never throws out of `run`. An unplug,
+ * `abort` or a stopping dock fires one AbortSignal that cancels the request, wait or copy in progress at once.
  */
 export class DockingSession {
   readonly id: string;
