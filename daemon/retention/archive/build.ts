@@ -1,8 +1,9 @@
 import { createHash, randomUUID, verify as cryptoVerify, createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { hashFile } from '../../ingest/recovery.js';
+import { manifestSigners } from '../../ingest/verify.js';
 import { manifestPaths, type Manifest } from '../../ingest/manifest.js';
 import type { ArchiveRecord } from '../../ledger/archives.js';
 import type { Hold } from '../../ledger/holds.js';
@@ -56,9 +57,21 @@ export async function buildArchive(deps: RetentionDeps, iso: IsoTool, req: Archi
     const manifests = new Map<string, Manifest>();
     const pubPem = join(deps.dataDir, 'keys', 'dock.pub.pem');
     const key = createPublicKey(readFileSync(pubPem, 'utf8'));
+    // After a key rotation, older manifests were signed by an older key: each is checked with, and shipped
+    // beside, the key that signed it (the chain of key_rotation manifests says which).
+    const signers = manifestSigners(deps.dataDir);
+    const currentPem = key.export({ format: 'pem', type: 'spki' }).toString();
+    const keyFiles = new Map<string, string>(); // PEM -> path on the disc
+    const manifestKeys: Record<string, string> = {};
     for (const r of recordings) {
       const sessionId = r.manifestSessionId!;
-      if (!manifests.has(sessionId)) manifests.set(sessionId, signedManifest(deps, sessionId, key));
+      if (!manifests.has(sessionId)) {
+        const signerPem = signers.get(sessionId);
+        if (!signerPem) throw new RetentionError('archive_failed', `manifest ${sessionId} does not verify with any key of the chain (altered?)`);
+        manifests.set(sessionId, signedManifest(deps, sessionId, createPublicKey(signerPem)));
+        if (!keyFiles.has(signerPem)) keyFiles.set(signerPem, signerPem === currentPem ? 'keys/dock.pub.pem' : `keys/dock-${sha(Buffer.from(createPublicKey(signerPem).export({ format: 'der', type: 'spki' })).subarray(12)).slice(0, 16)}.pub.pem`);
+        manifestKeys[sessionId] = keyFiles.get(signerPem)!;
+      }
       const listed = (manifests.get(sessionId)! as Extract<Manifest, { kind: 'docking' }>).files.find((f) => f.storedPath === r.storedPath);
       if (!listed || listed.sha256 !== r.sha256) throw new RetentionError('archive_failed', `recording ${r.id}: manifest ${sessionId} does not list it with the ledger's SHA-256`);
       const src = join(deps.dataDir, r.storedPath);
@@ -73,6 +86,7 @@ export async function buildArchive(deps: RetentionDeps, iso: IsoTool, req: Archi
       entries.push({ src: p.sig, path: `manifests/${sessionId}.json.sig`, sha256: sha(readFileSync(p.sig)) });
     }
     entries.push({ src: pubPem, path: 'keys/dock.pub.pem', sha256: sha(readFileSync(pubPem)) });
+    for (const [pem, path] of keyFiles) if (path !== 'keys/dock.pub.pem') entries.push(await staged(stage, path, pem));
     const info: LabelInfo = {
       archiveId: id,
       unit: req.unit?.trim() || unitOf(deps, recordings),
@@ -86,6 +100,7 @@ export async function buildArchive(deps: RetentionDeps, iso: IsoTool, req: Archi
       keyFingerprint: sha(Buffer.from(key.export({ format: 'der', type: 'spki' })).subarray(12)),
       files,
       manifests: [...manifests.keys()],
+      manifestKeys,
     };
     const texts: [string, string][] = [
       ['LABEL.txt', labelText(info)],
@@ -178,6 +193,7 @@ function signedManifest(deps: RetentionDeps, sessionId: string, key: ReturnType<
 
 async function staged(stage: string, name: string, text: string): Promise<DiscEntry & { sha256: string }> {
   const src = join(stage, name);
+  await mkdir(dirname(src), { recursive: true, mode: 0o750 });
   await writeFile(src, text, { mode: 0o444 });
   return { src, path: name, sha256: sha(text) };
 }

@@ -29,6 +29,8 @@ export interface LabelInfo {
   holdReason: string | null;
   dockId: string;
   keyFingerprint: string;
+  /** The public key file on the disc that verifies each manifest (an older key after a rotation). */
+  manifestKeys?: Record<string, string>;
   files: DiscFile[];
   manifests: string[];
 }
@@ -62,7 +64,7 @@ export function sha256sums(entries: { path: string; sha256: string }[]): string 
   return entries.map((e) => `${e.sha256}  ${e.path}`).join('\n') + '\n';
 }
 
-export function verifyText(l: Pick<LabelInfo, 'manifests' | 'files'>): string {
+export function verifyText(l: Pick<LabelInfo, 'manifests' | 'files' | 'manifestKeys'>): string {
   return [
     '核验方法 / How to verify this disc (from the disc\'s root folder, with coreutils and OpenSSL 3):',
     '',
@@ -70,7 +72,7 @@ export function verifyText(l: Pick<LabelInfo, 'manifests' | 'files'>): string {
     '   sha256sum -c SHA256SUMS',
     '',
     '2. Each docking manifest is signed by the dock (ed25519, raw signature of the exact .json bytes):',
-    ...l.manifests.map((m) => `   openssl pkeyutl -verify -pubin -inkey keys/dock.pub.pem -rawin -in manifests/${m}.json -sigfile manifests/${m}.json.sig`),
+    ...l.manifests.map((m) => `   openssl pkeyutl -verify -pubin -inkey ${l.manifestKeys?.[m] ?? 'keys/dock.pub.pem'} -rawin -in manifests/${m}.json -sigfile manifests/${m}.json.sig`),
     '',
     '3. Each footage file is the one its signed manifest lists (its SHA-256 appears there under its storedPath):',
     ...l.files.map((f) => `   sha256sum ${f.path}   # expect ${f.sha256}, listed in manifests/${f.manifest}.json`),

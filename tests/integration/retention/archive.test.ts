@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DockingManifest } from '../../../daemon/ingest/manifest.js';
+import { parseConfig } from '../../../daemon/config.js';
+import { createLogger } from '../../../daemon/log.js';
 import { ArchiveService } from '../../../daemon/retention/archive/service.js';
+import { rotateDockKey } from '../../../daemon/run.js';
 import { xorrisoTool, type IsoTool } from '../../../daemon/retention/archive/xorriso.js';
 import { at, fixture, type Fixture } from '../../unit/retention/fixture.js';
 
@@ -80,6 +83,25 @@ describe('archive discs (004 §16: two identical copies, labelled)', () => {
     expect(f.ledger.archives.get(a.id)).toEqual(a);
     expect(f.ledger.audit.list({ limit: 1, action: 'archive.created' })[0]).toMatchObject({ actor: 'sup1', subject: `archive/${a.id}`, detail: expect.objectContaining({ recordingIds: ids, holdId: hold.id }) });
     expect(existsSync(join(f.dataDir, 'footage', 'archives'))).toBe(false);
+  });
+
+  it('after a key rotation, ships and names the older key that signed older manifests, and every manifest verifies with openssl', async () => {
+    const { hold } = await heldCase();
+    const before = readFileSync(join(f.dataDir, 'keys/dock.pub.pem'), 'utf8');
+    await rotateDockKey(parseConfig({ dataDir: f.dataDir, dockId: 'dock-test', timezone: 'Asia/Shanghai' }, {}), { log: createLogger({ level: 'silent' }) });
+    expect(readFileSync(join(f.dataDir, 'keys/dock.pub.pem'), 'utf8')).not.toBe(before);
+    const a = await new ArchiveService(f.deps).create({ holdId: hold.id }, 'sup1'); // before: archive_failed, "does not verify"
+    const out = mkdtempSync(join(tmpdir(), 'bwc-disc-'));
+    tmp.push(out);
+    xorriso('-osirrox', 'on', '-indev', join(f.dataDir, 'archives', a.id, a.images[0]!.name), '-extract', '/', out);
+    const commands = readFileSync(join(out, 'VERIFY.txt'), 'utf8').split('\n').filter((l) => l.includes('openssl pkeyutl'));
+    expect(commands.length).toBeGreaterThan(0);
+    for (const c of commands) {
+      const args = c.trim().split(/\s+/).slice(1);
+      expect(args[args.indexOf('-inkey') + 1]).toMatch(/^keys\/dock-[0-9a-f]{16}\.pub\.pem$/);
+      expect(execFileSync('openssl', args, { cwd: out, encoding: 'utf8' })).toMatch(/Signature Verified Successfully/);
+    }
+    expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out, encoding: 'utf8' })).not.toMatch(/FAILED/);
   });
 
   it('by case number, with the label title and unit given; each export is an archive of its own; downloads are audited', async () => {
