@@ -10,19 +10,19 @@ import { ListOf, ListQuerySchema, decodeCursor, isStr, type ListQueryT } from '.
 import { encodeCursor } from './pagination.js';
 import { ServiceError } from './services/errors.js';
 
-const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
+const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const PendingSchema = Type.Union([
-  Type.Object({ kind: Type.Union([Type.Literal('account'), Type.Literal('role'), Type.Literal('reset')]), role: Role, requestedBy: Type.String(), requestedAt: Type.String() }),
+  Type.Object({ kind: Type.Union([Type.Literal('account'), Type.Literal('role'), Type.Literal('reset')]), role: RoleSchema, requestedBy: Type.String(), requestedAt: Type.String() }),
   Type.Null(),
 ]);
-const UserSchema = Type.Object({ username: Type.String(), role: Role, disabled: Type.Boolean(), mustChangePassword: Type.Boolean(), pending: PendingSchema });
+const UserSchema = Type.Object({ username: Type.String(), role: RoleSchema, disabled: Type.Boolean(), mustChangePassword: Type.Boolean(), pending: PendingSchema });
 const NewUser = Type.Object(
-  { username: Type.String({ minLength: 2, maxLength: 64 }), role: Role, password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }) },
+  { username: Type.String({ minLength: 2, maxLength: 64 }), role: RoleSchema, password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }) },
   { additionalProperties: false },
 );
 const UserParam = Type.Object({ username: Type.String({ pattern: '^[A-Za-z0-9._-]{2,64}$' }) }, { additionalProperties: false });
 const DisabledBody = Type.Object({ disabled: Type.Boolean() }, { additionalProperties: false });
-const RoleBody = Type.Object({ role: Role }, { additionalProperties: false });
+const RoleBody = Type.Object({ role: RoleSchema }, { additionalProperties: false });
 const ResetAnswer = Type.Object({ user: UserSchema, temporaryPassword: Type.String() });
 
 /** A temporary password for a reset: 20 characters from an alphabet without look-alikes (about 100 bits). */

@@ -123,7 +123,7 @@ export class Dock {
 
   /** The recorder left the dock: record the handover time of an open checkout. */
   private undocked(serial: string): void {
-    const { ledger, clock } = this.ctx;
+    const { clock } = this.ctx;
     const at = clock.now();
     // Runs from watcher and port events: a ledger error (disk full, busy) is logged, never thrown.
     try {

@@ -15,6 +15,7 @@ const SAFE_COMPONENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export function checkCatalogName(name: string): NameCheck {
   if (name.length === 0) return { ok: false, problem: 'empty name' };
   if (name.startsWith('/')) return { ok: false, problem: 'absolute path' };
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
   if (/[\\\x00-\x1f\x7f]/.test(name)) return { ok: false, problem: 'backslash or control character in name' };
   const parts = name.split('/');
   for (const p of parts) {

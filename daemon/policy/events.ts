@@ -3,7 +3,7 @@
  * converted to epoch ms on the recorder's own clock.
  * @module
  */
-import { EventCode } from '../../firmware-protocol/codec/constants.js';
+import type { EventCode } from '../../firmware-protocol/codec/constants.js';
 import { epochFromDeviceTime } from '../../firmware-protocol/codec/fields.js';
 import type { EventEntry } from '../../firmware-protocol/codec/payloads.js';
 

@@ -1,4 +1,4 @@
-import { type RetentionDeps } from './deps.js';
+import type { RetentionDeps } from './deps.js';
 import { RetentionError } from './errors.js';
 
 export type KeepRefusal = 'not_found' | 'purged' | 'not_later';

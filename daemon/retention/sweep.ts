@@ -49,7 +49,9 @@ export async function sweep(deps: RetentionDeps, opts: SweepOptions, lockStep: <
   for (;;) {
     const n = await lockStep(() => {
       const stale = deps.ledger.retention.staleQueued(deps.now(), batch);
-      deps.ledger.tx(() => stale.forEach((id) => deps.ledger.retention.dequeue(id)));
+      deps.ledger.tx(() => {
+        for (const id of stale) deps.ledger.retention.dequeue(id);
+      });
       return stale.length;
     });
     result.dequeued += n;

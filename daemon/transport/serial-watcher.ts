@@ -59,7 +59,9 @@ export class SerialWatcher {
       this.scan(folder, matches);
     }
     // inotify can coalesce a quick unplug/replug into nothing: a cheap rescan catches it within a second.
-    this.timer = setInterval(() => this.scanners.forEach((s) => s()), 1000);
+    this.timer = setInterval(() => {
+      for (const s of this.scanners) s();
+    }, 1000);
     this.timer.unref();
   }
 

@@ -4,7 +4,7 @@ import {
   FrameKind,
   GET_EVENTS_MAX,
   LIST_FILES_MAX,
-  LoginRole,
+  type LoginRole,
   Status,
   responseTimeoutMs,
 } from '../codec/constants.js';

@@ -1,5 +1,5 @@
 import { crc16ccittFalse } from './crc.js';
-import { CRC_SIZE, FrameKind, HEADER_SIZE, MAGIC0, MAGIC1, MAX_PAYLOAD, PROTOCOL_VERSION } from './constants.js';
+import { CRC_SIZE, type FrameKind, HEADER_SIZE, MAGIC0, MAGIC1, MAX_PAYLOAD, PROTOCOL_VERSION } from './constants.js';
 
 export interface Frame {
   kind: FrameKind;

@@ -1,10 +1,10 @@
 import {
   EVENT_ENTRY_SIZE,
-  EventCode,
+  type EventCode,
   FILE_ENTRY_SIZE,
   FileFlags,
   INFO_BLOCK_SIZE,
-  LoginRole,
+  type LoginRole,
 } from './constants.js';
 import { BadResponseError, EncodeError } from './errors.js';
 import {

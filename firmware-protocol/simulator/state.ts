@@ -1,5 +1,5 @@
 import type { InfoBlock } from '../codec/payloads.js';
-import { Caps, EventCode } from '../codec/constants.js';
+import { Caps, type EventCode } from '../codec/constants.js';
 import type { FaultRule } from './faults.js';
 
 /** What HELLO says about the recorder. */

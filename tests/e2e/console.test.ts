@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecorderHandle } from '../../firmware-protocol/simulator/recorder.js';
 import { startConsole } from '../../daemon/console/server.js';
 import { createLogger } from '../../daemon/log.js';
-import { testDock, waitFor, type TestDock } from '../helpers/dock.js';
+import { testDock, type TestDock } from '../helpers/dock.js';
 
 /**
  * The console in a real browser (Debian's chromium through playwright-core) against a real dock: simulated

@@ -52,7 +52,7 @@ function concrete(pattern: string): string {
 const pctLetter = (c: string) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
 
 /** The ways one path can be spelled so that a string test and a router may disagree about it. */
-export function spellings(path: string, authority: string): string[] {
+function spellings(path: string, authority: string): string[] {
   const segs = path.split('/').slice(1); // ['api', 'users', ...]
   const rest = segs.slice(1).join('/');
   const last = segs[segs.length - 1]!;

@@ -17,6 +17,7 @@ export interface PageContext {
   me: Me;
 }
 /** A page draws itself and may return a clean-up (close a stream) run when the user leaves it. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a page that cleans nothing up returns nothing (an async function's Promise<void>)
 export type Page = (ctx: PageContext) => Promise<(() => void) | void>;
 
 interface Route {
@@ -53,7 +54,8 @@ const NAV: Array<{ href: string; label: string; route: number }> = [
 ];
 
 const $ = (id: string) => document.getElementById(id)!;
-let cleanup: (() => void) | void = undefined;
+// biome-ignore lint/suspicious/noConfusingVoidType: what a Page resolves to
+let cleanup: (() => void) | void;
 let generation = 0;
 
 function drawHeader(me: Me | null): void {

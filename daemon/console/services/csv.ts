@@ -36,7 +36,6 @@ export function parseCsv(text: string): Array<{ line: number; cells: string[] }>
       cells.push(cell);
       cell = '';
     } else if (c === '\r' && s[i + 1] === '\n') {
-      continue;
     } else if (c === '\n') {
       endRow();
       line++;

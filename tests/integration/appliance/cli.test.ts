@@ -1,11 +1,9 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const run = promisify(execFile);
 const cli = resolve(__dirname, '../../../dist/daemon/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'bwc-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

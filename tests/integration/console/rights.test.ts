@@ -96,7 +96,7 @@ const CASES: Case[] = [
   { method: 'POST', pattern: '/api/cases', url: () => '/api/cases', allowed: CATALOGUE, body: { caseNo: 'RIGHTS-2', name: 'test', matterId: '2' } },
   { method: 'GET', pattern: '/api/cases', url: () => '/api/cases', allowed: SEARCH },
   { method: 'GET', pattern: '/api/cases/:id', url: () => `/api/cases/${e.caseId}`, allowed: SEARCH },
-  { method: 'POST', pattern: '/api/cases/:id/recordings', url: (f) => `/api/cases/${e.caseId}/recordings`, allowed: CATALOGUE, body: { recordingIds: [1] } },
+  { method: 'POST', pattern: '/api/cases/:id/recordings', url: () => `/api/cases/${e.caseId}/recordings`, allowed: CATALOGUE, body: { recordingIds: [1] } },
   {
     method: 'POST',
     pattern: '/api/cases/:id/documents',

@@ -101,7 +101,7 @@ describe('docked, restarted, taken while down', () => {
   it('a checked-out recorder still docked across a restart is not checked in; its later return is', async () => {
     t = await testDock();
     await t.start({ startGraceMs: 300 });
-    let c = await consoleFor(t);
+    const c = await consoleFor(t);
     closeConsole = c.close;
     await (await c.as('manager')).post('/api/officers', { officerNo: '200003', name: '王五', unitNo: 'U1', unitName: '一中队' });
     const r = await t.recorder('A000052', { plugged: false });

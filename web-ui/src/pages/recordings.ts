@@ -56,7 +56,7 @@ export const renderRecordings: Page = async ({ main, query, me }) => {
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const params: Record<string, string> = {};
-    for (const [k, el] of [['officer', officer], ['serial', serial], ['from', from], ['to', to], ['flag', flag]] as const) if (el && el.value) params[k] = el.value;
+    for (const [k, el] of [['officer', officer], ['serial', serial], ['from', from], ['to', to], ['flag', flag]] as const) if (el?.value) params[k] = el.value;
     const next = `#/recordings${qs(params)}`;
     if (location.hash === next) void search();
     else location.hash = next;
