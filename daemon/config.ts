@@ -90,7 +90,6 @@ export const ConfigSchema = Type.Object(
       {
         eraseAfterCommit: Type.Boolean({ default: true }),
         minFreeBytes: Type.Integer({ minimum: 0, default: 1024 * 1024 * 1024 }),
-        sameDayOnly: Type.Boolean({ default: true }),
       },
       { ...Strict, default: {} },
     ),

@@ -28,6 +28,8 @@ describe('config', () => {
     [{ console: { host: '0.0.0.0' } }, 'console.host'],
     [{ retention: { months: 0 } }, 'retention.months'],
     [{ clock: { assumeSynced: 'yes' } }, 'clock.assumeSynced'],
+    // Never read (the same-day rule is policy/offload-deadline.ts), so removed: a config still setting it is told.
+    [{ offload: { sameDayOnly: true } }, 'offload.sameDayOnly'],
   ])('refuses %j naming %s', (raw, key) => {
     try {
       parseConfig(raw, env);
