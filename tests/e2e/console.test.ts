@@ -258,7 +258,7 @@ describe('console in a real browser', () => {
     await logout();
     await login(OFFICER.officerNo);
     // An officer has no registry, ledger or audit pages.
-    expect(await page.locator('#nav a').allTextContents()).toEqual(['Dock status', 'Recordings', 'Findings']);
+    expect(await page.locator('#nav a').allTextContents()).toEqual(['Dock status', 'Recordings', 'Findings', 'Cases', 'Requests']);
     await page.locator('#nav a', { hasText: 'Findings' }).click();
     const finding = page.locator('.finding[data-kind="late_offload"]');
     await finding.waitFor();

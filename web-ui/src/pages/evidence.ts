@@ -522,7 +522,13 @@ export const renderCustody: Page = async ({ main, params }) => {
 export function evidenceBox(me: Me, r: Recording & { evidenceNo?: string | null; confidential?: string | null }, onChange: () => void): HTMLElement {
   const links: HTMLElement[] = [h('a', { class: 'button secondary', href: `#/requests?recording=${r.id}`, id: 'ask-access' }, 'Ask to view or copy')];
   if (readsRegister(me.role)) links.push(h('a', { class: 'button secondary', href: `#/recordings/${r.id}/custody`, id: 'custody-link' }, 'Chain of custody'));
-  const box = h('div', { class: 'card evidence' }, facts([['Evidence number', r.evidenceNo ?? null], ['Confidential', confidentialLabel(r.confidential) || null]]), h('p', { class: 'actions' }, links));
+  const box = h(
+    'div',
+    { class: 'card evidence' },
+    h('p', { id: 'evidence-no' }, 'Evidence number ', h('strong', {}, r.evidenceNo ?? '—')),
+    r.confidential ? note('warn', `Confidential: ${confidentialLabel(r.confidential)}. Only its officer, supervisors, legal and holders of an approved request see it.`) : null,
+    h('p', { class: 'actions' }, links),
+  );
   if (me.role === 'supervisor' || me.role === 'legal') {
     const msg = h('div', { class: 'msg' });
     if (r.confidential) {
