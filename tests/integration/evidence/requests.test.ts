@@ -75,7 +75,7 @@ describe('view requests (004 annex 1 §5)', () => {
     expect((await h.req('GET', '/api/audit/verify', { as: 'aud1' })).json().ok).toBe(true);
   });
 
-  it('a request admits only the recordings it names, only to the one who filed it, and only until it expires (configurable)', async () => {
+  it('a request admits only the recordings it names, only to the one who filed it, and only until it expires (access.requestValidDays, 7 days by default)', async () => {
     const id = (await file('aud1', { recordingIds: [a], kind: 'view', purpose: '年度检查' })).json().id;
     expect((await h.req('POST', `/api/access-requests/${id}/approve`, { as: 'sup1', body: {} })).statusCode).toBe(200);
     expect((await h.req('GET', `/api/recordings/${a}/media`, { as: 'aud1' })).statusCode).toBe(200);
