@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
@@ -6,6 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import yazl from 'yazl';
 import { publicKeyFromPem, verifySignature } from '../ingest/keys.js';
 import type { ManifestFileEntry } from '../ingest/manifest.js';
+import { manifestSigners } from '../ingest/verify.js';
 import type { ConsoleDeps } from './deps.js';
 import { ApiError, ErrorBody } from './errors.js';
 import { scopeOfRequest, userOf } from './guard.js';
@@ -60,7 +62,11 @@ export const exportPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (ap
         throw new ServiceError('conflict', "the dock's public key (keys/dock.pub.pem) is not an ed25519 key: no verifiable copy can be made");
       }
       if (!verifySignature(manifest, sig, key)) {
-        throw new ServiceError('conflict', `manifest ${sessionId} does not verify under the dock's current key (signed before a key rotation): no verifiable copy can be made`);
+        // Signed before a key rotation: ship the key that signed it, as the chain of key_rotation manifests names it.
+        const signer = manifestSigners(deps.config.dataDir).get(sessionId);
+        if (!signer) throw new ServiceError('conflict', `manifest ${sessionId} does not verify under any key of the dock's chain: no verifiable copy can be made`);
+        pem = Buffer.from(signer, 'utf8');
+        key = publicKeyFromPem(signer);
       }
       const entry = (JSON.parse(manifest.toString('utf8')) as { files?: ManifestFileEntry[] }).files?.find((f) => f.storedPath === rec.storedPath);
       if (!entry || entry.sha256 !== rec.sha256 || entry.size !== size) {
@@ -87,6 +93,7 @@ export const exportPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (ap
         ground,
         accessRequestId: requestId,
         accessRegisterEntry: accessId,
+        signingKeySha256: createHash('sha256').update(key).digest('hex'),
       };
       const zip = new yazl.ZipFile();
       const mtime = new Date(now);

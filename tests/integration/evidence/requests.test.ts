@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../daemon/log.js';
+import { rotateDockKey } from '../../../daemon/run.js';
 import { addOfficers, addRecording, makeMp4 } from '../../helpers/console.js';
 import { buildRetention, type RetentionHarness } from '../retention/harness.js';
 
@@ -168,6 +170,25 @@ describe('copies (004 annex 1 §4) and the export a recipient verifies alone', (
     }
     expect(register(a).map((e) => [e.kind, e.username, e.ground])).toEqual([['export', '100001', `request/${id}`]]);
     expect(h.base.ledger.audit.list({ limit: 5, action: 'recording.exported' })[0]).toMatchObject({ actor: '100001', subject: String(a) });
+  });
+
+  it('after a key rotation, a copy of footage signed before it ships the older key that signed its manifest, and openssl verifies it', async () => {
+    await rotateDockKey(h.base.config, { log: createLogger({ level: 'silent' }) });
+    const id = (await file('100001', { recordingIds: [a], kind: 'copy', purpose: '移送法院' })).json().id;
+    expect((await h.req('POST', `/api/access-requests/${id}/approve`, { as: 'legal1', body: {} })).statusCode).toBe(200);
+    const res = await h.req('GET', `/api/recordings/${a}/export`, { as: '100001' }); // before: 409
+    expect(res.statusCode, res.body).toBe(200);
+    const dir = mkdtempSync(join(tmpdir(), 'bwc-export-'));
+    try {
+      writeFileSync(join(dir, 'copy.zip'), res.rawPayload);
+      execFileSync('unzip', ['-q', 'copy.zip'], { cwd: dir });
+      const s = h.base.ledger.recordings.get(a)!.manifestSessionId!;
+      expect(readFileSync(join(dir, 'dock.pub.pem'), 'utf8')).not.toBe(readFileSync(join(h.base.dataDir, 'keys', 'dock.pub.pem'), 'utf8'));
+      const out = execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', 'dock.pub.pem', '-rawin', '-in', `${s}.json`, '-sigfile', `${s}.json.sig`], { cwd: dir, encoding: 'utf8' });
+      expect(out).toMatch(/Signature Verified Successfully/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an unsigned recording is not exported (409): a copy is only made of what a signed manifest lists', async () => {
