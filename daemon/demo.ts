@@ -8,7 +8,7 @@ import { parseConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startDaemon } from './main.js';
 
-export const DEMO_PASSWORD = 'demo-password';
+const DEMO_PASSWORD = 'demo-password';
 
 const OFFICERS = [
   { officerNo: '100001', name: '张三', unitNo: '410900000001', unitName: '濮阳市生态环境局监察大队一中队' },

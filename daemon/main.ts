@@ -39,7 +39,7 @@ export interface DaemonOptions {
 }
 
 /** Folders under dataDir, created at start with the modes they need. */
-export function prepareDataDir(dataDir: string): void {
+function prepareDataDir(dataDir: string): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o750 });
   for (const d of ['footage', 'manifests', 'tmp', 'keys', 'cache']) mkdirSync(join(dataDir, d), { recursive: true, mode: d === 'keys' || d === 'tmp' ? 0o700 : 0o750 });
 }

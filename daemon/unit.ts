@@ -56,7 +56,7 @@ function hostOfUrl(u: string): string | null {
 }
 
 /** The names the drop-in needs resolved (console host, upstream endpoints), for {@link collectHostFacts}. */
-export function namesToResolve(config: Config): string[] {
+function namesToResolve(config: Config): string[] {
   const names = new Set<string>();
   const add = (h: string | null) => {
     if (h && !isIP(h) && !isLoopback(h)) names.add(h);

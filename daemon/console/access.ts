@@ -60,7 +60,7 @@ const RegisterQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const AccessRequestSchema = Type.Object({
+const AccessRequestSchema = Type.Object({
   id: Type.Integer(),
   kind: Type.String(),
   purpose: Type.String(),

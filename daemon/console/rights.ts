@@ -36,7 +36,7 @@ const ALL_ROLES = { officer: 'all', equipment_manager: 'all', supervisor: 'all',
 const READERS = { equipment_manager: 'all', supervisor: 'all', legal: 'all', auditor: 'all', admin: 'all' } as const;
 const SEARCHERS = { officer: 'own', equipment_manager: 'all', supervisor: 'all', legal: 'all', auditor: 'all' } as const;
 
-export const RIGHTS: Record<Action, Partial<Record<Role, Scope>>> = {
+const RIGHTS: Record<Action, Partial<Record<Role, Scope>>> = {
   status: ALL_ROLES,
   'registry.read': READERS,
   'registry.edit': { equipment_manager: 'all' },

@@ -4,12 +4,11 @@ import { Type } from '@sinclair/typebox';
 const Nullable = <T extends import('@sinclair/typebox').TSchema>(t: T) => Type.Union([t, Type.Null()]);
 export const NStr = Nullable(Type.String());
 export const NInt = Nullable(Type.Integer());
-export const NNum = Nullable(Type.Number());
+const NNum = Nullable(Type.Number());
 
 export const SerialParam = Type.Object({ serial: Type.String({ pattern: '^[A-Za-z0-9]{1,8}$' }) }, { additionalProperties: false });
 export const IdParam = Type.Object({ id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 export const OfficerNo = Type.String({ pattern: '^[0-9]{6}$' });
-export const Ok = Type.Object({ ok: Type.Boolean() });
 
 export const SlotSchema = Type.Object({
   port: Type.String(),

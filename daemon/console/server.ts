@@ -146,7 +146,7 @@ export async function buildConsole(deps: ConsoleDeps, opts: { https?: { cert: Bu
 }
 
 /** This package's version, from the nearest package.json named bwc-dock above this file. */
-export function packageVersion(): string {
+function packageVersion(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     try {

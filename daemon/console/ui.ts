@@ -21,7 +21,7 @@ interface Asset {
 }
 
 /** `dist/web-ui` of this package, found from this file whether it runs from source (tests) or from `dist/`. */
-export function defaultUiRoot(): string {
+function defaultUiRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     const pkg = join(dir, 'package.json');
@@ -38,7 +38,7 @@ export function defaultUiRoot(): string {
 }
 
 /** Every servable file under `root` (known types only; no dotfiles, no source maps), keyed by URL path. */
-export function collectAssets(root: string): Map<string, Asset> {
+function collectAssets(root: string): Map<string, Asset> {
   const out = new Map<string, Asset>();
   if (!existsSync(root)) return out;
   const walk = (dir: string): void => {

@@ -76,8 +76,8 @@ export interface RecorderLink {
 export type OpenRecorderLink = (serial: string) => RecorderLink | null;
 
 /** The INFO block's name fields hold 32 GBK bytes (and a NUL); numbers are ASCII. */
-export const NAME_MAX_BYTES = 32;
-export const UNIT_NO_MAX = 12;
+const NAME_MAX_BYTES = 32;
+const UNIT_NO_MAX = 12;
 
 /** Refuse an officer entry that cannot be written into a recorder; throws CheckoutError('bad_officer') naming the field. */
 export function checkOfficerFields(o: Officer): void {

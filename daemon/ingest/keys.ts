@@ -15,7 +15,7 @@ function derOf(text: string, label: string): Buffer {
   return Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
 }
 
-export const publicKeyPem = (pub: Uint8Array) => pem('PUBLIC KEY', Buffer.concat([SPKI_PREFIX, Buffer.from(pub)]));
+const publicKeyPem = (pub: Uint8Array) => pem('PUBLIC KEY', Buffer.concat([SPKI_PREFIX, Buffer.from(pub)]));
 
 /** Raw 32-byte ed25519 public key from an SPKI PEM (any valid encoding, via Node's parser). */
 export function publicKeyFromPem(text: string): Uint8Array {
@@ -78,7 +78,7 @@ function readPrivateKey(path: string): DockKey {
 export const generateDockKey = (): DockKey => toDockKey(nacl.sign.keyPair());
 
 /** The PKCS#8 PEM of a dock key's private half. */
-export const privateKeyPem = (key: DockKey) => pem('PRIVATE KEY', Buffer.concat([PKCS8_PREFIX, Buffer.from(key.secretKey.subarray(0, 32))]));
+const privateKeyPem = (key: DockKey) => pem('PRIVATE KEY', Buffer.concat([PKCS8_PREFIX, Buffer.from(key.secretKey.subarray(0, 32))]));
 
 /**
  * Write the next key beside the current one (`dock.key.new`, `dock.pub.pem.new`, each durably): step 1 of a key
@@ -108,7 +108,7 @@ export async function finishKeyRotation(ops: StorageOps, dataDir: string): Promi
  * the staged key, the rotation happened, so the switch is finished; otherwise it never happened and the staged key
  * is removed. Returns what was done.
  */
-export async function settleKeyRotation(ops: StorageOps, dataDir: string): Promise<'none' | 'finished' | 'discarded'> {
+async function settleKeyRotation(ops: StorageOps, dataDir: string): Promise<'none' | 'finished' | 'discarded'> {
   const p = keyPaths(dataDir);
   if (!existsSync(p.newPriv) && !existsSync(p.newPub)) return 'none';
   if (!existsSync(p.newPriv)) {

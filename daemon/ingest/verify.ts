@@ -44,7 +44,7 @@ export interface VerifyOptions {
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 /** Both fingerprints of an ed25519 public key, lowercase hex: SHA-256 of the raw 32-byte key (DockKey.fingerprint) and of the SPKI DER. */
-export function fingerprintsOf(key: KeyObject): { raw: string; spki: string } {
+function fingerprintsOf(key: KeyObject): { raw: string; spki: string } {
   const der = key.export({ type: 'spki', format: 'der' });
   return { raw: sha256Hex(der.subarray(12)), spki: sha256Hex(der) };
 }

@@ -9,7 +9,7 @@ export interface ScryptCost {
 }
 
 /** OWASP's current minimum for scrypt (Password Storage Cheat Sheet): N=2^17, r=8, p=1, about 128 MiB a hash. */
-export const OWASP_SCRYPT: Readonly<ScryptCost> = Object.freeze({ N: 1 << 17, r: 8, p: 1 });
+const OWASP_SCRYPT: Readonly<ScryptCost> = Object.freeze({ N: 1 << 17, r: 8, p: 1 });
 
 /** The largest cost a stored hash may name (a forged row must not make a login allocate gigabytes). */
 const MAX_N = 1 << 20;
@@ -20,7 +20,7 @@ const nodeScrypt: ScryptFn = (password, salt, keylen, opts) =>
   new Promise((resolve, reject) => scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
 
 /** scrypt needs 128·N·r bytes (plus 128·r·p); Node refuses above maxmem, whose default (32 MiB) is below N=2^17. */
-export const maxmemFor = (c: ScryptCost) => 128 * c.N * c.r + 128 * c.r * c.p + 16 * 1024 * 1024;
+const maxmemFor = (c: ScryptCost) => 128 * c.N * c.r + 128 * c.r * c.p + 16 * 1024 * 1024;
 
 /** Too many password checks are waiting already: the caller answers "busy, try again" instead of queueing more. */
 export class HasherBusyError extends Error {
@@ -119,21 +119,16 @@ function parse(stored: string): { cost: ScryptCost; salt: Buffer; hash: Buffer }
   return h.length >= 16 ? { cost, salt: Buffer.from(salt, 'base64'), hash: h } : null;
 }
 
-/** The cost a stored hash was made with, or null when it is not one of ours. */
-export function costOf(stored: string): ScryptCost | null {
-  return parse(stored)?.cost ?? null;
-}
-
 const weaker = (a: ScryptCost, b: ScryptCost) => a.N < b.N || a.r < b.r || a.p < b.p;
 
 /** Passwords shorter than this are refused for new and changed passwords. */
-export const MIN_PASSWORD_LENGTH = 12;
+const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 1024;
 
 let common: Set<string> | null = null;
 
 /** The shipped list of common passwords (common-passwords.txt beside this module), lowercase. */
-export function commonPasswords(): ReadonlySet<string> {
+function commonPasswords(): ReadonlySet<string> {
   if (!common) {
     const text = readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8');
     common = new Set(

@@ -130,7 +130,7 @@ export interface RecordingQuery {
 }
 
 /** Sort key of a recording: its corrected start, else recorded start, else offload time. */
-export const SORT_EXPR = 'r.sort_ms';
+const SORT_EXPR = 'r.sort_ms';
 
 export class RecordingRepo {
   constructor(private readonly db: Db) {}

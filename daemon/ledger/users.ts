@@ -6,14 +6,14 @@ export const ROLES = ['admin', 'equipment_manager', 'supervisor', 'legal', 'audi
 export type Role = (typeof ROLES)[number];
 
 /** Roles that can see footage (search, play or read what recordings hold): a console grant of one waits for a supervisor. */
-export const FOOTAGE_ROLES: readonly Role[] = ['officer', 'equipment_manager', 'supervisor', 'legal', 'auditor'];
+const FOOTAGE_ROLES: readonly Role[] = ['officer', 'equipment_manager', 'supervisor', 'legal', 'auditor'];
 export const seesFootage = (role: Role) => FOOTAGE_ROLES.includes(role);
 
 /**
  * The daemon's own actor names in the audit trail (and the tombstones' `approvedBy`): no account may take one,
  * so no entry of a person can pass for one of the dock's (or the reverse). Compared in lowercase.
  */
-export const RESERVED_USERNAMES: readonly string[] = ['dock', 'cli', 'daemon', 'system', 'retention', 'root', 'console', 'ledger', 'recovery', 'auto-purge', 'nobody', 'anonymous'];
+const RESERVED_USERNAMES: readonly string[] = ['dock', 'cli', 'daemon', 'system', 'retention', 'root', 'console', 'ledger', 'recovery', 'auto-purge', 'nobody', 'anonymous'];
 
 /** The actor of audit entries made for a request without a session (a failed login): the name typed is their subject. */
 export const ANONYMOUS = 'anonymous';

@@ -15,13 +15,13 @@ import { EventCode } from '../../firmware-protocol/codec/constants.js';
 import { byIndex, signedArg, type RecorderEvent } from './events.js';
 
 /** Resolution of a GET_TIME reading (seconds plus a ms field). */
-export const DEVICE_RESOLUTION_MS = 1;
+const DEVICE_RESOLUTION_MS = 1;
 /** Resolution of an EVENT time (seconds only) and of CLOCK_SET's argument (whole seconds). */
-export const EVENT_RESOLUTION_MS = 1000;
+const EVENT_RESOLUTION_MS = 1000;
 /** Times before this are a reset clock (a reset recorder shows 2000-01-01). */
-export const EARLIEST_PLAUSIBLE_MS = Date.UTC(2010, 0, 1);
+const EARLIEST_PLAUSIBLE_MS = Date.UTC(2010, 0, 1);
 /** Default: how far after the dock's now a recorder time may lie and still be a drifting clock, not a wrong one. */
-export const DEFAULT_MAX_AHEAD_MS = 24 * 3600_000;
+const DEFAULT_MAX_AHEAD_MS = 24 * 3600_000;
 
 // ---- measurement ---------------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ export interface Matter {
 }
 
 /** The annex's storage time that keeps footage with the case file. */
-export const AS_WRITTEN_RECORDS = '与文字材料存储时间一致';
+const AS_WRITTEN_RECORDS = '与文字材料存储时间一致';
 
 /** 004 annex 3 (舞钢市环境保护局执法音像记录事项清单), its two rows as published: the default catalogue. */
 export const ANNEX3_MATTERS: Matter[] = [

@@ -9,7 +9,7 @@
  * @module
  */
 
-export const MEDIA_FLAGS = ['container_unreadable', 'duration_mismatch'] as const;
+const MEDIA_FLAGS = ['container_unreadable', 'duration_mismatch'] as const;
 export type MediaFlag = (typeof MEDIA_FLAGS)[number];
 
 /**

@@ -12,7 +12,7 @@ import { isValidDeviceTime, type DeviceTime } from '../../firmware-protocol/code
 const ISO_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSZZ";
 
 /** Largest offset a zone can have (ISO 8601 and IANA never exceed ±18:00). */
-export const MAX_OFFSET_MINUTES = 18 * 60;
+const MAX_OFFSET_MINUTES = 18 * 60;
 
 /**
  * True when `zone` is a time zone name the runtime knows (IANA names such as `Asia/Shanghai`,

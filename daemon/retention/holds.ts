@@ -38,7 +38,7 @@ export function placeHoldLocked(deps: RetentionDeps, h: PlaceHold, by: string): 
  * Recordings a purge would follow for once the hold is released: live, past their retention date, and under no
  * other active hold (the sweep queues them at once, and a purge may be decided).
  */
-export function purgeFollowsRelease(deps: RetentionDeps, hold: Hold, nowMs: number): number[] {
+function purgeFollowsRelease(deps: RetentionDeps, hold: Hold, nowMs: number): number[] {
   const elsewhere = deps.ledger.holds.heldElsewhere(hold.recordingIds, hold.id);
   return hold.recordingIds.filter((id) => {
     const r = deps.ledger.recordings.get(id);

@@ -6,15 +6,6 @@ import { RetentionLock } from './lock.js';
 import { RetentionScheduler } from './schedule.js';
 import { RetentionService } from './service.js';
 
-export { ArchiveService } from './archive/service.js';
-export type { ArchiveRequest } from './archive/build.js';
-export { RetentionError, type RetentionErrorCode } from './errors.js';
-export type { KeepResult } from './keep.js';
-export type { PurgeResult } from './purge.js';
-export { RetentionScheduler, nextSweepAt } from './schedule.js';
-export { RetentionService } from './service.js';
-export { AUTO_PURGE_ACTOR } from './sweep.js';
-
 /** Retention, holds and archive discs of a running dock: one lock, one manifest chain (the dock's). */
 export interface RetentionServices {
   service: RetentionService;

@@ -18,10 +18,10 @@ export interface PurgeResult {
 }
 
 /** Tombstones per purge manifest: one manifest per batch keeps the chain short without making a manifest huge. */
-export const TOMBSTONES_PER_MANIFEST = 200;
+const TOMBSTONES_PER_MANIFEST = 200;
 
 /** Decide one item: null when it may be purged now. */
-export function refusalOf(deps: Pick<RetentionDeps, 'ledger'>, rec: Recording | null, nowMs: number, held: boolean): PurgeRefusal | null {
+function refusalOf(deps: Pick<RetentionDeps, 'ledger'>, rec: Recording | null, nowMs: number, held: boolean): PurgeRefusal | null {
   if (!rec) return 'not_found';
   if (rec.purgedAtMs !== null || deps.ledger.tombstones.get(rec.id)) return 'purged';
   if (held) return 'hold';
@@ -135,7 +135,7 @@ async function removeFile(deps: RetentionDeps, t: TombstoneRecord, actor: string
  * images that hold it (a disc holding purged footage can no longer be handed out; its record stays). Returns
  * the paths removed, relative to the data folder; gone already is fine.
  */
-export async function removeDerivedCopies(deps: Pick<RetentionDeps, 'dataDir' | 'ledger' | 'ops'>, recordingId: number): Promise<string[]> {
+async function removeDerivedCopies(deps: Pick<RetentionDeps, 'dataDir' | 'ledger' | 'ops'>, recordingId: number): Promise<string[]> {
   const removed: string[] = [];
   const gone = async (path: string): Promise<boolean> => {
     try {

@@ -2,14 +2,14 @@ import { SerialPort } from 'serialport';
 import type { Duplex } from 'node:stream';
 
 /** Open a recorder's CDC-ACM port (115200 8N1; the rate is irrelevant for CDC). */
-export function openSerial(path: string): Promise<SerialPort> {
+function openSerial(path: string): Promise<SerialPort> {
   return new Promise((resolve, reject) => {
     const port = new SerialPort({ path, baudRate: 115200, dataBits: 8, stopBits: 1, parity: 'none', autoOpen: false, lock: true });
     port.open((err) => (err ? reject(err) : resolve(port)));
   });
 }
 
-export function closeSerial(port: SerialPort): Promise<void> {
+function closeSerial(port: SerialPort): Promise<void> {
   return new Promise((resolve) => {
     if (!port.isOpen) return resolve();
     port.close(() => resolve());

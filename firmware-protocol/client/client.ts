@@ -9,7 +9,7 @@ import {
   responseTimeoutMs,
 } from '../codec/constants.js';
 import { Deframer, type DropReason } from '../codec/deframer.js';
-import { AbortedError, BadResponseError, LinkClosedError, LinkError, ProtocolError, TimeoutError } from '../codec/errors.js';
+import { AbortedError, BadResponseError, LinkClosedError, ProtocolError, TimeoutError } from '../codec/errors.js';
 import type { DeviceTime } from '../codec/fields.js';
 import { encodeFrame, type Frame } from '../codec/frame.js';
 import {
@@ -343,4 +343,3 @@ function expectEmpty(cmd: Command, p: Buffer): void {
   if (p.length !== 0) throw new BadResponseError(`${Command[cmd]}: expected an empty payload, got ${p.length} bytes`);
 }
 
-export { AbortedError, LinkError };

@@ -2,7 +2,6 @@ import {
   EVENT_ENTRY_SIZE,
   type EventCode,
   FILE_ENTRY_SIZE,
-  FileFlags,
   INFO_BLOCK_SIZE,
   type LoginRole,
 } from './constants.js';
@@ -28,7 +27,7 @@ export interface Hello {
   firmware: string;
   caps: number;
 }
-export const HELLO_SIZE = 34;
+const HELLO_SIZE = 34;
 
 export function encodeHello(h: Hello): Buffer {
   const b = Buffer.alloc(HELLO_SIZE);
@@ -108,7 +107,7 @@ export interface ClockReading {
   /** Minutes east of UTC. */
   tz: number;
 }
-export const TIME_SIZE = 18;
+const TIME_SIZE = 18;
 
 export function encodeTime(t: { time: DeviceTime; ms: number; tz: number }): Buffer {
   if (!Number.isInteger(t.ms) || t.ms < 0 || t.ms > 999) throw new EncodeError('ms', 'must be 0..999');
@@ -136,7 +135,7 @@ export interface RecorderStatus {
   freeMiB: number;
   fileCount: number;
 }
-export const STATUS_SIZE = 16;
+const STATUS_SIZE = 16;
 
 export function encodeStatus(s: RecorderStatus): Buffer {
   const b = Buffer.alloc(STATUS_SIZE);
@@ -256,8 +255,6 @@ export const encodeFilePage = (total: number, entries: Array<Omit<FileEntry, 'st
   encodePage(total, entries, FILE_ENTRY_SIZE, encodeFileEntry);
 export const decodeFilePage = (p: Buffer) => decodePage('LIST_FILES', p, FILE_ENTRY_SIZE, decodeFileEntry);
 
-export const isContinued = (f: FileEntry) => (f.flags & FileFlags.CONTINUES) !== 0;
-
 // ---- EVENT entry -------------------------------------------------------------------------------
 
 export interface EventEntry {
@@ -296,7 +293,7 @@ export interface MscAnswer {
   label: string;
   volumeId: number;
 }
-export const MSC_SIZE = 16;
+const MSC_SIZE = 16;
 
 export function encodeMsc(m: MscAnswer): Buffer {
   if (m.label.length > 11) throw new EncodeError('label', 'longer than 11 characters');

@@ -6,7 +6,7 @@ import path from 'node:path';
 
 export type ClipKind = 'video' | 'audio' | 'photo';
 
-export class ClipError extends Error {
+class ClipError extends Error {
   constructor(
     readonly code: 'FFMPEG_FAILED' | 'BAD_TEMPLATE',
     message: string,
@@ -145,7 +145,7 @@ export class ClipFactory {
 }
 
 /** Insert a COM segment right after the JPEG's SOI marker. */
-export function withJpegComment(jpeg: Buffer, comment: string): Buffer {
+function withJpegComment(jpeg: Buffer, comment: string): Buffer {
   if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) throw new ClipError('BAD_TEMPLATE', 'photo template is not a JPEG');
   const text = Buffer.from(comment, 'utf8').subarray(0, 65000);
   const seg = Buffer.alloc(4);
@@ -155,7 +155,7 @@ export function withJpegComment(jpeg: Buffer, comment: string): Buffer {
   return Buffer.concat([jpeg.subarray(0, 2), seg, text, jpeg.subarray(2)]);
 }
 
-export async function hashFile(file: string): Promise<ClipResult> {
+async function hashFile(file: string): Promise<ClipResult> {
   const h = createHash('sha256');
   let size = 0n;
   for await (const chunk of fs.createReadStream(file)) {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { SerialPort } from 'serialport';
 
-export class PtyError extends Error {
+class PtyError extends Error {
   constructor(
     readonly code: 'SOCAT_FAILED' | 'LINK_TIMEOUT' | 'OPEN_FAILED',
     message: string,

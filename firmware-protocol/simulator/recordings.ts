@@ -50,7 +50,7 @@ export interface RecordingDeps {
 const EXT: Record<ClipKind, string> = { video: 'MP4', audio: 'WAV', photo: 'JPG' };
 
 /** `DCIM/<NNN>BWC/<serial>_<userNo>_<YYYYMMDDhhmmss>_<seq>[_IMP].<EXT>` */
-export function fileName(s: RecorderState, userNo: string, start: string, seq: number, important: boolean, kind: ClipKind): string {
+function fileName(s: RecorderState, userNo: string, start: string, seq: number, important: boolean, kind: ClipKind): string {
   const seqStr = String(seq).padStart(4, '0');
   return `DCIM/${s.folderNo}BWC/${s.identity.serial}_${userNo}_${start}_${seqStr}${important ? '_IMP' : ''}.${EXT[kind]}`;
 }

@@ -99,7 +99,7 @@ export interface RecorderStateInit {
   label?: string;
 }
 
-export const DEFAULT_CAPS = Caps.CAPTURE_HASH | Caps.EVENT_LOG | Caps.COMPOSITE_MSC | Caps.SEGMENTED;
+const DEFAULT_CAPS = Caps.CAPTURE_HASH | Caps.EVENT_LOG | Caps.COMPOSITE_MSC | Caps.SEGMENTED;
 
 /** A fresh recorder: empty catalog and event log, seq from 1, logged out. */
 export function createRecorderState(init: RecorderStateInit): RecorderState {
@@ -144,7 +144,7 @@ export function createRecorderState(init: RecorderStateInit): RecorderState {
 }
 
 /** A stable 32-bit volume serial derived from the recorder serial (FNV-1a). */
-export function volumeIdOf(serial: string): number {
+function volumeIdOf(serial: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < serial.length; i++) h = Math.imul(h ^ serial.charCodeAt(i), 0x01000193) >>> 0;
   return h >>> 0;

@@ -13,8 +13,8 @@ import type { SlotView } from '../../daemon/dock/slots.js';
 import { openLedgerFor } from '../../daemon/main.js';
 import { now, procMemory, waitUntil } from './env.js';
 
-export const BENCH_USER = 'bench';
-export const BENCH_PASSWORD = 'offload-timing-pass-1'; // a password may not contain the username (bench)
+const BENCH_USER = 'bench';
+const BENCH_PASSWORD = 'offload-timing-pass-1'; // a password may not contain the username (bench)
 
 const CLI = fileURLToPath(new URL('../../daemon/cli.js', import.meta.url));
 
@@ -68,7 +68,7 @@ export function benchConfig(d: DaemonDirs): Record<string, unknown> {
 }
 
 /** Create the bench user in the ledger (before the daemon opens it). */
-export async function addBenchUser(raw: Record<string, unknown>): Promise<void> {
+async function addBenchUser(raw: Record<string, unknown>): Promise<void> {
   const ledger = openLedgerFor(parseConfig(raw, {}));
   try {
     if (!ledger.users.get(BENCH_USER)) await ledger.users.add(BENCH_USER, 'supervisor', BENCH_PASSWORD, Date.now());

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const MB = 1e6;
+const MB = 1e6;
 export const MiB = 1 << 20;
 
 /** Write back dirty pages, then drop the page cache (root only). Returns whether the drop happened. */
@@ -32,7 +32,7 @@ export function rmTree(dir: string): void {
 
 export const now = () => performance.now();
 
-export function sleep(ms: number): Promise<void> {
+function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 

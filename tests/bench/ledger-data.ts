@@ -18,7 +18,7 @@ export interface LedgerShape {
 }
 
 /** Flags and how often a recording carries each (fraction of all recordings). */
-export const FLAG_RATES: Record<string, number> = {
+const FLAG_RATES: Record<string, number> = {
   no_checkout: 0.03,
   late_offload: 0.02,
   dock_unsynced: 0.005,

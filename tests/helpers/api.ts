@@ -2,7 +2,7 @@ import { startConsole } from '../../daemon/console/server.js';
 import { createLogger } from '../../daemon/log.js';
 import type { TestDock } from './dock.js';
 
-export const API_PASSWORD = 'test-password-1';
+const API_PASSWORD = 'test-password-1';
 
 export interface ApiSession {
   get<T = any>(path: string): Promise<{ status: number; body: T }>;

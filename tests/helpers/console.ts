@@ -19,7 +19,7 @@ import { toIsoInZone } from '../../daemon/policy/time-format.js';
 export const PASSWORD = 'correct-horse-1';
 export const ZONE = 'Asia/Shanghai';
 /** One user per role (two supervisors, two officers); officers' usernames are their officer numbers. */
-export const USERS: Record<string, Role> = {
+const USERS: Record<string, Role> = {
   admin1: 'admin',
   em1: 'equipment_manager',
   sup1: 'supervisor',

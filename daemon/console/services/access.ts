@@ -16,7 +16,7 @@ export type FootageUse = 'play' | 'export';
  * dock only on a `copy` request (approved by legal, 004 annex 1 §4) or an `agency` request (§6: checked
  * authorities may view, print and copy).
  */
-export const KINDS_FOR: Record<FootageUse, readonly AccessRequestKind[]> = {
+const KINDS_FOR: Record<FootageUse, readonly AccessRequestKind[]> = {
   play: ACCESS_REQUEST_KINDS,
   export: ['copy', 'agency'],
 };

@@ -4,9 +4,9 @@ import { activityGaps } from '../../policy/gaps.js';
 import { ServiceError } from './errors.js';
 
 /** Uncovered stretches of an activity shorter than this are not gaps (switching on, segment boundaries). */
-export const ACTIVITY_GAP_TOLERANCE_MS = 10_000;
+const ACTIVITY_GAP_TOLERANCE_MS = 10_000;
 /** Longest activity one declaration may cover. */
-export const MAX_ACTIVITY_MS = 7 * 24 * 3_600_000;
+const MAX_ACTIVITY_MS = 7 * 24 * 3_600_000;
 
 export interface NewActivityInput {
   officerNo: string;

@@ -3,7 +3,7 @@ import PDFDocument from 'pdfkit';
 import { zhTime, type CustodyReport } from './custody.js';
 
 /** The events' names in Chinese, as the report prints them (the JSON keeps the English keys). */
-export const EVENT_LABELS: Record<string, string> = {
+const EVENT_LABELS: Record<string, string> = {
   recorded: '摄录',
   stored: '入库存储',
   signed: '签名清单',
@@ -48,7 +48,7 @@ const FLAG_LABELS: Record<string, string> = {
 const CLASS_LABELS: Record<string, string> = { state_secret: '国家秘密', commercial_secret: '商业秘密', privacy: '个人隐私' };
 
 /** Thrown when the configured CJK font is missing: the console answers 500 and logs the key to fix. */
-export class ReportFontMissing extends Error {
+class ReportFontMissing extends Error {
   constructor(readonly path: string) {
     super(`reports.cjkFont: no font at ${path} (install Debian fonts-wqy-microhei or set reports.cjkFont)`);
     this.name = 'ReportFontMissing';

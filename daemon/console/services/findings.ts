@@ -19,7 +19,7 @@ export function canReadFinding(user: Actor, scope: Scope, f: Pick<Finding, 'offi
 }
 
 /** Whether a user with this `findings.justify` scope may justify a finding. */
-export function canJustify(user: Actor, scope: Scope, f: Pick<Finding, 'officerNo' | 'kind'>): boolean {
+function canJustify(user: Actor, scope: Scope, f: Pick<Finding, 'officerNo' | 'kind'>): boolean {
   if (scope === 'own') return f.officerNo === user.username;
   if (scope === 'device') return (DEVICE_FINDINGS as readonly string[]).includes(f.kind);
   return false;

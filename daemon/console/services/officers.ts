@@ -7,7 +7,7 @@ import { ServiceError } from './errors.js';
 export const OFFICER_CSV_HEADER = ['officerNo', 'name', 'unitNo', 'unitName'] as const;
 
 /** Check an officer entry for the recorder's INFO block; ServiceError('invalid') naming the field. */
-export function validateOfficer(o: Officer, where = 'body'): Officer {
+function validateOfficer(o: Officer, where = 'body'): Officer {
   const clean = { officerNo: o.officerNo.trim(), name: o.name.trim(), unitNo: o.unitNo.trim(), unitName: o.unitName.trim() };
   try {
     checkOfficerFields(clean);

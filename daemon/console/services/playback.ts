@@ -17,11 +17,6 @@ export function playbackGround(user: Pick<AuthUser, 'username'>, scope: Scope, r
   throw new ServiceError('forbidden', 'needs an approved access request naming this recording');
 }
 
-/** Whether a user may see a recording's metadata at all (search scope). */
-export function canSee(user: Pick<AuthUser, 'username'>, scope: Scope, rec: Pick<Recording, 'officerNo'>): boolean {
-  return scope === 'all' || (scope === 'own' && rec.officerNo === user.username);
-}
-
 /**
  * Write one playback (or thumbnail) request to the access register: a new entry (with an audit entry, same
  * transaction) unless it continues one of the same kind, login session and recording within {@link VIEW_WINDOW_MS}.

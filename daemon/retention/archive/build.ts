@@ -23,13 +23,13 @@ export interface ArchiveRequest {
 }
 
 /** The two copies 004 §16 asks for ("一式两份"). */
-export const COPIES = 2;
+const COPIES = 2;
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 /** `<dataDir>/archives/<id>/`: never under footage/. */
 export const archiveDir = (dataDir: string, id: string) => join(dataDir, 'archives', id);
-export const imageName = (id: string, n: number) => `${id}-${n}.iso`;
+const imageName = (id: string, n: number) => `${id}-${n}.iso`;
 
 /**
  * Archive discs (004 §16): the footage of a hold or a case as two ISO 9660 images, each with the files (at their

@@ -22,10 +22,10 @@ export interface IsoTool {
 const BASE = ['-no_rc', '-report_about', 'FAILURE', '-abort_on', 'FAILURE'];
 
 /** xorriso's fixed date form, UTC: YYYYMMDDhhmmsscc. */
-export const xorrisoDate = (d: Date) => d.toISOString().replace(/[-:T]/g, '').replace(/\.(\d\d)\dZ$/, '$1');
+const xorrisoDate = (d: Date) => d.toISOString().replace(/[-:T]/g, '').replace(/\.(\d\d)\dZ$/, '$1');
 
 /** A path from `-find` output: `'/a/b'`, with `'"'"'` for a quote inside. Null for anything else. */
-export function parseFindLine(line: string): string | null {
+function parseFindLine(line: string): string | null {
   const m = line.match(/^'(.*)'$/);
   if (!m) return null;
   return m[1]!.replace(/'"'"'/g, "'").replace(/^\//, '');

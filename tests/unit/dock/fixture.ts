@@ -21,7 +21,7 @@ import { VolumeWatcher } from '../../../daemon/transport/volumes.js';
 import { duplexPair, type RecordingDuplex } from '../../helpers/duplex-pair.js';
 
 /** Storage operations that do the real thing and keep the order of every call (paths relative to `root`). */
-export function orderedOps(root: string): StorageOps & { calls: string[] } {
+function orderedOps(root: string): StorageOps & { calls: string[] } {
   const calls: string[] = [];
   const rel = (p: string) => (p.startsWith(root) ? p.slice(root.length + 1) : p);
   const wrap =

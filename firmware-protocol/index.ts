@@ -1,2 +1,0 @@
-export * from './codec/index.js';
-export * from './client/client.js';
