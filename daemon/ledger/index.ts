@@ -19,6 +19,7 @@ import { RetentionRepo } from './retention.js';
 import { SessionRepo } from './sessions.js';
 import { TombstoneRepo } from './tombstones.js';
 import type { PasswordHasher } from './passwords.js';
+import { UpstreamRepo } from './upstream.js';
 import { UserRepo } from './users.js';
 import { WebSessionRepo } from './websessions.js';
 import { MediaProbeRepo } from './media-probes.js';
@@ -49,6 +50,7 @@ export class Ledger {
   readonly accessRequests: AccessRequestRepo;
   readonly catalogue: CatalogueRepo;
   readonly mediaProbes: MediaProbeRepo;
+  readonly upstream: UpstreamRepo;
 
   constructor(
     private readonly db: Db,
@@ -77,6 +79,7 @@ export class Ledger {
     this.accessRequests = new AccessRequestRepo(db);
     this.catalogue = new CatalogueRepo(db);
     this.mediaProbes = new MediaProbeRepo(db);
+    this.upstream = new UpstreamRepo(db);
   }
 
   /** `passwords`: the password hasher (default OWASP's scrypt cost); tests pass a cheaper one. */

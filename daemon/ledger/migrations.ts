@@ -533,4 +533,167 @@ export const MIGRATIONS: string[] = [
     error TEXT
   );
   `,
+  // 10: replication to the agency store (issue 16). Every change the agency needs is queued in the outbox by a trigger,
+  // so it lands in the same transaction as the change itself whoever writes it; one pending item per thing (a later
+  // change bumps `gen`, so a transfer that read the older state is not taken as done). Triggers queue only once the
+  // dock has been switched to replicate (the row of upstream_state: the daemon writes it, with a backfill of what was
+  // stored before, when it starts with `upstream` configured). upstream_objects is what the store confirmed (HEAD
+  // after upload): the retention purge of a file waits until its row is there.
+  `
+  CREATE TABLE upstream_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    enabled_at_ms INTEGER NOT NULL,
+    last_success_at_ms INTEGER,
+    last_error TEXT,
+    last_error_at_ms INTEGER
+  );
+  CREATE TABLE upstream_outbox (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('object','row')),
+    entity TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    gen INTEGER NOT NULL DEFAULT 1,
+    queued_at_ms INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at_ms INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    UNIQUE (kind, entity, ref)
+  );
+  CREATE INDEX upstream_outbox_due ON upstream_outbox(next_at_ms, id);
+  CREATE TABLE upstream_objects (
+    key TEXT PRIMARY KEY,
+    entity TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    version_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    retain_until_ms INTEGER,
+    legal_hold INTEGER NOT NULL DEFAULT 0,
+    confirmed_at_ms INTEGER NOT NULL,
+    deleted_at_ms INTEGER
+  );
+  CREATE INDEX upstream_objects_ref ON upstream_objects(entity, ref);
+  CREATE TRIGGER upstream_recordings_ins AFTER INSERT ON recordings BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'recording', NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'object', 'footage', NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_recordings_upd AFTER UPDATE ON recordings BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'recording', NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_recordings_lock AFTER UPDATE OF retain_until_ms, purged_at_ms ON recordings BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'object', 'footage', NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_flags_ins AFTER INSERT ON recording_flags BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'recording', NEW.recording_id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_flags_del AFTER DELETE ON recording_flags BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'recording', OLD.recording_id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_confidential_ins AFTER INSERT ON recording_confidential BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'recording', NEW.recording_id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_confidential_upd AFTER UPDATE ON recording_confidential BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'recording', NEW.recording_id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_confidential_del AFTER DELETE ON recording_confidential BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'recording', OLD.recording_id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_holds_ins AFTER INSERT ON holds BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'hold', NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_holds_upd AFTER UPDATE ON holds BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'hold', NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'recording', hr.recording_id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM hold_recordings hr JOIN upstream_state s ON s.id = 1 WHERE hr.hold_id = NEW.id
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'object', 'footage', hr.recording_id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM hold_recordings hr JOIN upstream_state s ON s.id = 1 WHERE hr.hold_id = NEW.id
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_hold_recordings_ins AFTER INSERT ON hold_recordings BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'hold', NEW.hold_id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'recording', NEW.recording_id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'object', 'footage', NEW.recording_id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_tombstones_ins AFTER INSERT ON tombstones BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'tombstone', NEW.recording_id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'object', 'footage', NEW.recording_id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_tombstones_upd AFTER UPDATE ON tombstones BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'tombstone', NEW.recording_id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'object', 'footage', NEW.recording_id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_manifests_ins AFTER INSERT ON manifests BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'object', 'manifest', NEW.session_id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_officers_ins AFTER INSERT ON officers BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'officer', NEW.officer_no, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_officers_upd AFTER UPDATE ON officers BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'officer', NEW.officer_no, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_devices_ins AFTER INSERT ON devices BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'device', NEW.serial, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_devices_upd AFTER UPDATE ON devices BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'device', NEW.serial, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_findings_ins AFTER INSERT ON findings BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'finding', NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_findings_upd AFTER UPDATE ON findings BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'finding', NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_access_register_ins AFTER INSERT ON access_register BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'access', NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_access_register_upd AFTER UPDATE ON access_register BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'access', NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_sessions_ins AFTER INSERT ON sessions BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'session', NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_sessions_upd AFTER UPDATE ON sessions BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'session', NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_checkouts_ins AFTER INSERT ON checkouts BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'checkout', NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_checkouts_upd AFTER UPDATE ON checkouts BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'checkout', NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  CREATE TRIGGER upstream_retention_decisions_ins AFTER INSERT ON retention_decisions BEGIN
+  INSERT INTO upstream_outbox (kind, entity, ref, queued_at_ms) SELECT 'row', 'retention_decision', NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM upstream_state WHERE id = 1
+    ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
+  END;
+  `,
 ];
