@@ -4,7 +4,7 @@
  * It never follows a symlink and never writes anywhere but the temp path it is given (O_EXCL).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 
 export interface CopyJob {
@@ -61,6 +61,15 @@ function run(job: CopyJob): void {
     // Close before answering: an unlinked temp file frees its space only once no descriptor holds it.
     if (inFd >= 0) closeSync(inFd);
     if (outFd >= 0) closeSync(outFd);
+  }
+  // A failed copy removes the temp file it made (O_EXCL: it is this job's own). The caller removes it too, but a
+  // cancelled caller is answered at once and may do so before this worker has even opened it.
+  if (answer.type === 'error' && outFd >= 0) {
+    try {
+      unlinkSync(job.temp);
+    } catch {
+      // already removed by the caller
+    }
   }
   post(answer);
 }

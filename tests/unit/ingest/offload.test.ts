@@ -135,3 +135,33 @@ describe('resolveOnVolume', () => {
     await expect(resolveOnVolume(vol, 'DCIM/100BWC/none.MP4')).rejects.toMatchObject({ code: 'missing' });
   });
 });
+
+describe('storeFile cancelled', () => {
+  it('a copy cancelled the moment it reaches a worker leaves no partial file in tmp/ once the worker has let go', async () => {
+    // A fresh pool: its worker is still starting when the cancel comes, so it opens the temp file after
+    // storeFile has already given up on it (the pool answers a cancel at once, before the worker stops).
+    const fresh = new CopyPool(1);
+    try {
+      const ac = new AbortController();
+      const cancelling = {
+        copy: (...a: Parameters<CopyPool['copy']>) => {
+          const p = fresh.copy(...a);
+          ac.abort('recorder unplugged');
+          return p;
+        },
+      } as unknown as CopyPool;
+      const bytes = randomBytes(4 * 1024 * 1024);
+      await expect(
+        storeFile({ ...deps(), pool: cancelling, signal: ac.signal }, volumeFile(7, bytes), plan(7, bytes.length), () => [], () => undefined, () => undefined),
+      ).rejects.toMatchObject({ code: 'aborted' });
+      // The worker answers jobs one at a time: once it has copied this one, it has let go of the cancelled one.
+      writeFileSync(join(dir, 'probe'), 'x');
+      await expect(fresh.copy({ src: join(dir, 'probe'), temp: join(dir, 'probe.out'), chunkBytes: 1024, progressEveryBytes: 1024 })).resolves.toMatchObject({ bytes: 1 });
+      expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+      expect(ledger.recordings.all()).toEqual([]);
+      expect(ledger.journal.pending()).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
