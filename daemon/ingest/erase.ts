@@ -39,8 +39,13 @@ export async function eraseSignedOriginals(d: EraseDeps, r: EraseRequest): Promi
   const erasedIds: number[] = [];
   const erasedSeqs: number[] = [];
   const dirs = new Set<string>();
+  // A stop (or a failed unlink) ends the loop, never the bookkeeping: what was unlinked is fsynced and recorded first.
+  let stopped: { error: unknown } | null = null;
   for (const entry of r.catalog) {
-    if (d.signal?.aborted) throw new IngestError('aborted', 'the erase was stopped');
+    if (d.signal?.aborted) {
+      stopped = { error: new IngestError('aborted', 'the erase was stopped') };
+      break;
+    }
     if (entry.size > BigInt(Number.MAX_SAFE_INTEGER)) continue;
     const rec = d.ledger.recordings.findStored(r.serial, entry.seq, Number(entry.size), entry.sha256);
     if (!rec || rec.manifestSessionId === null || rec.purgedAtMs !== null) continue;
@@ -67,19 +72,26 @@ export async function eraseSignedOriginals(d: EraseDeps, r: EraseRequest): Promi
     } catch {
       continue;
     }
-    await d.ops.unlinkOnVolume(src);
+    try {
+      await d.ops.unlinkOnVolume(src);
+    } catch (e) {
+      stopped = { error: e };
+      break;
+    }
     dirs.add(dirname(src));
     erasedIds.push(rec.id);
     erasedSeqs.push(entry.seq);
   }
   for (const dir of dirs) await d.ops.fsyncVolumeDir(dir).catch((e) => d.log.warn({ dir, err: (e as Error).message }, 'fsync of volume folder failed'));
   await d.ops.fsyncVolumeDir(r.volumePath).catch(() => undefined);
-  if (erasedIds.length === 0) return { erasedSeqs, erasedIds };
-  const at = d.now();
-  d.ledger.tx(() => {
-    d.ledger.recordings.markErased(erasedIds, at);
-    d.ledger.sessions.countErased(r.sessionId, erasedIds.length);
-    d.ledger.audit.append(at, 'dock', 'recorder.erased', r.serial, { sessionId: r.sessionId, recordingIds: erasedIds });
-  });
+  if (erasedIds.length > 0) {
+    const at = d.now();
+    d.ledger.tx(() => {
+      d.ledger.recordings.markErased(erasedIds, at);
+      d.ledger.sessions.countErased(r.sessionId, erasedIds.length);
+      d.ledger.audit.append(at, 'dock', 'recorder.erased', r.serial, { sessionId: r.sessionId, recordingIds: erasedIds });
+    });
+  }
+  if (stopped) throw stopped.error;
   return { erasedSeqs, erasedIds };
 }

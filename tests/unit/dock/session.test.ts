@@ -156,3 +156,31 @@ describe('a docking session over an in-memory link (no pty)', () => {
     expect(r.state.files).toHaveLength(2);
   });
 });
+
+describe('a docking session stopped while it erases', () => {
+  it('records every original it already unlinked (fsynced, marked erased, audited) before it ends as interrupted', async () => {
+    f = await dockFixture();
+    const fx = f;
+    const r = fx.recorder('A000108', { files: 3 });
+    const session = new DockingSession(fx.ctx, 'mem:8', r.link);
+    // The daemon is told to stop right after the first original is unlinked from the recorder's volume.
+    const unlinkOnVolume = fx.ops.unlinkOnVolume;
+    fx.ops.unlinkOnVolume = async (p) => {
+      await unlinkOnVolume(p);
+      session.abort('daemon stopping');
+    };
+    expect(await session.run()).toBe('interrupted');
+    const unlinked = fx.ops.calls.filter((c) => c.startsWith('unlinkOnVolume'));
+    expect(unlinked).toHaveLength(1);
+    const gone = unlinked[0]!.replace('unlinkOnVolume media/BWCA000108/', '');
+    // The original is gone from the volume: the ledger and the audit trail must say so.
+    expect(readdirSync(join(fx.config.detect.mountRoot, 'BWCA000108', 'DCIM', '100BWC'))).not.toContain(gone.split('/').pop());
+    const recs = fx.ledger.recordings.all();
+    expect(recs.filter((x) => x.erasedAtMs !== null).map((x) => x.devicePath)).toEqual([gone]);
+    const erasedEvents = fx.ledger.audit.list({ limit: 100 }).filter((e) => e.action === 'recorder.erased');
+    expect(erasedEvents).toHaveLength(1);
+    // The erasure was made durable on the volume before the ledger said it happened.
+    const at = fx.ops.calls.indexOf(unlinked[0]!);
+    expect(fx.ops.calls.slice(at + 1).some((c) => c === 'fsyncVolumeDir media/BWCA000108/DCIM/100BWC')).toBe(true);
+  });
+});
