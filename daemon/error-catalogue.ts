@@ -145,5 +145,6 @@ export function catalogueEntry(err: unknown): CatalogueEntry | null {
 export function slotReason(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   const reason = catalogueEntry(err)?.reason;
-  return reason ? `${reason} (${message})` : message;
+  if (!reason || message.includes(reason)) return message;
+  return `${reason} (${message})`;
 }

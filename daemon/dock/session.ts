@@ -8,6 +8,7 @@ import { deviceTimeFromEpoch, epochFromDeviceTime } from '../../firmware-protoco
 import type { FileEntry, Hello, InfoBlock, RecorderStatus } from '../../firmware-protocol/codec/payloads.js';
 import { DockError } from '../errors.js';
 import { eraseSignedOriginals } from '../ingest/erase.js';
+import { slotReason } from '../error-catalogue.js';
 import { IngestError } from '../ingest/errors.js';
 import type { DockingManifest, ManifestFileEntry } from '../ingest/manifest.js';
 import { resolveOnVolume, storeFile } from '../ingest/offload.js';
@@ -178,7 +179,8 @@ export class DockingSession {
       if (!(e instanceof DockError || e instanceof LinkError || e instanceof VolumeWaitAborted)) this.log.error({ err: e }, 'docking session crashed');
       else this.log.warn({ serial: this.serial, err: message }, interrupted ? 'docking session interrupted' : 'docking session failed');
       const final = interrupted ? 'interrupted' : 'failed';
-      this.setState(final, { error: message });
+      // The slot speaks to the equipment manager: the catalogue's words for the error, then its detail.
+      this.setState(final, { error: this.stop.signal.aborted && message === this.stopReason ? message : slotReason(e) });
       return final;
     } finally {
       this.volumeGone?.();

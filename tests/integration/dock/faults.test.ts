@@ -100,6 +100,8 @@ describe('offload faults', () => {
     const [sa, sb] = await Promise.all([t.slot('A000013'), t.slot('A000014')]);
     expect(sa.state).toBe('failed');
     expect(sa.error).toMatch(/refused the admin password.*recorders\.passwords\.A000013/);
+    // The slot speaks to the equipment manager first (the error catalogue's words), the detail after.
+    expect(sa.error).toMatch(/^the recorder refused the dock's password: the administrator sets it in the dock's configuration \(/);
     expect(sb.state).toBe('ready');
     expect(t.daemon!.ctx.ledger.recordings.all().map((x) => x.serial)).toEqual(['A000014']);
   });
