@@ -165,6 +165,22 @@ export const ConfigSchema = Type.Object(
             Strict,
           ),
           postgres: Type.String({ minLength: 1 }),
+          /** Transfers to the store and the agency ledger at once. */
+          concurrency: Type.Integer({ minimum: 1, maximum: 32, default: 4 }),
+          /** A failed transfer is tried again after retryBaseMs, doubled per attempt up to retryMaxMs (with jitter). */
+          retryBaseMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 1000 }),
+          retryMaxMs: Type.Integer({ minimum: 10, maximum: 86_400_000, default: 300_000 }),
+          /** How often the dock reports its backlog, lag and clock to the agency ledger (its "last contact"). */
+          heartbeatMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000 }),
+          /** The shortest COMPLIANCE lock of a footage object from its upload (one already past retainUntil still gets it). */
+          minLockSeconds: Type.Integer({ minimum: 1, maximum: 315_360_000, default: 86_400 }),
+          /** How long signed manifests and their signatures stay locked in the store. */
+          manifestLockDays: Type.Integer({ minimum: 1, maximum: 36_500, default: 3650 }),
+          /** The agency console (`bwc-dock agency serve`): listen address; TLS as `console.tls` of the same file. */
+          agencyConsole: Type.Object(
+            { host: Type.String({ minLength: 1, default: '127.0.0.1' }), port: Type.Integer({ minimum: 0, maximum: 65535, default: 8090 }) },
+            { ...Strict, default: {} },
+          ),
         },
         Strict,
       ),

@@ -16,6 +16,7 @@ import { Ledger } from './ledger/index.js';
 import type { Logger } from './log.js';
 import { toIsoInZone } from './policy/time-format.js';
 import { retentionFor, type RetentionServices } from './retention/index.js';
+import { startReplication, type Replicator } from './upstream/index.js';
 
 export interface Daemon {
   ctx: DockContext;
@@ -24,6 +25,8 @@ export interface Daemon {
   prober: MediaProber;
   key: DockKey;
   retention: RetentionServices;
+  /** Replication to the agency store (`upstream`), or null when the dock stands alone. */
+  upstream: Replicator | null;
   stop(): Promise<void>;
 }
 
@@ -69,6 +72,15 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     clock = systemClock;
   }
   await recover({ dataDir: config.dataDir, ledger, ops, key, log: log.child({ component: 'recovery' }), now: clock.now });
+  // Replication drains the outbox in the background (ingest never waits for it); a reachable bucket without Object
+  // Lock stops the start before any recorder is docked.
+  const upstream = config.upstream
+    ? await startReplication(config, ledger, log.child({ component: 'upstream' }), clock).catch((e: unknown) => {
+        systemClock?.stop();
+        ledger.close();
+        throw e;
+      })
+    : null;
 
   const { VolumeWatcher } = await import('./transport/volumes.js');
   const volumes = new VolumeWatcher(config.detect.mountRoot, log.child({ component: 'volumes' }));
@@ -97,6 +109,8 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   const nudge = () => prober.nudge();
   ctx.slots.on('change', nudge);
   prober.start();
+  const nudgeUpstream = () => upstream?.nudge();
+  if (upstream) ctx.slots.on('change', nudgeUpstream);
   log.info({ dockId: config.dockId, dataDir: config.dataDir, synced: clock.synced() }, 'dock started');
   let stopped = false;
   return {
@@ -105,10 +119,13 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
     prober,
     key,
     retention,
+    upstream,
     async stop() {
       if (stopped) return;
       stopped = true;
       ctx.slots.off('change', nudge);
+      ctx.slots.off('change', nudgeUpstream);
+      await upstream?.stop();
       prober.stop();
       await retention.scheduler.stop();
       await dock.stop();

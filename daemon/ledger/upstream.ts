@@ -293,4 +293,18 @@ export class UpstreamRepo {
     if (!this.enabled()) return false;
     return this.db.prepare("SELECT 1 FROM upstream_objects WHERE entity = 'footage' AND ref = ? AND deleted_at_ms IS NULL").get(String(recordingId)) === undefined;
   }
+
+  /**
+   * The retention purge's check: true when the file must stay because the agency does not hold it yet, and then a
+   * `not_replicated` finding is raised (once per recording), so a file that never reached the agency is not purged
+   * silently.
+   */
+  purgeMustWait(recordingId: number, nowMs: number): boolean {
+    if (!this.awaitsReplication(recordingId)) return false;
+    const r = this.db.prepare('SELECT serial, officer_no FROM recordings WHERE id = ?').get(recordingId) as { serial: string; officer_no: string | null } | undefined;
+    this.db
+      .prepare(`INSERT OR IGNORE INTO findings (kind, serial, recording_id, officer_no, detail, dedupe_key, state, created_at_ms) VALUES ('not_replicated', ?, ?, ?, ?, ?, 'open', ?)`)
+      .run(r?.serial ?? null, recordingId, r?.officer_no ?? null, 'due for purge, but the agency store has not confirmed its copy: the file stays until it has', `not_replicated:${recordingId}`, nowMs);
+    return true;
+  }
 }

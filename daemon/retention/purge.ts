@@ -9,8 +9,8 @@ import type { TombstoneRecord } from '../ledger/tombstones.js';
 import { archiveDir } from './archive/build.js';
 import { stamp, type RetentionDeps } from './deps.js';
 
-/** Why a recording was not purged: held (004 §16), not yet due, already purged, unknown, or its file could not be removed. */
-export type PurgeRefusal = 'hold' | 'not_due' | 'purged' | 'not_found' | 'io_error';
+/** Why a recording was not purged: held (004 §16), not yet due, already purged, unknown, its file could not be removed, or the agency store does not hold it yet. */
+export type PurgeRefusal = 'hold' | 'not_due' | 'purged' | 'not_found' | 'io_error' | 'not_replicated';
 
 export interface PurgeResult {
   purged: number[];
@@ -26,6 +26,8 @@ function refusalOf(deps: Pick<RetentionDeps, 'ledger'>, rec: Recording | null, n
   if (rec.purgedAtMs !== null || deps.ledger.tombstones.get(rec.id)) return 'purged';
   if (held) return 'hold';
   if (rec.retainUntilMs > nowMs) return 'not_due';
+  // A replicating dock keeps a file until the agency store holds it (a `not_replicated` finding says so).
+  if (deps.ledger.upstream.purgeMustWait(rec.id, nowMs)) return 'not_replicated';
   return null;
 }
 
