@@ -342,7 +342,7 @@ export function findingsAfterStore(item: CopyItem, info: Pick<InfoBlock, 'userNo
  * session stops before copying with an `identity_mismatch` finding naming all three.
  */
 export function identityConflict(hello: Pick<Hello, 'serial'>, info: Pick<InfoBlock, 'serial'>, catalog: ReadonlyArray<Pick<FileEntry, 'name'>>): { detail: string; nameSerials: string[] } | null {
-  const nameSerials = [...new Set(catalog.map((e) => parseSpecName(e.name)?.serial).filter((s): s is string => !!s))].sort();
+  const nameSerials = [...new Set(catalog.map((e) => serialInName(e.name)).filter((s): s is string => !!s))].sort();
   const infoSerial = info.serial;
   const agree = infoSerial === hello.serial && nameSerials.every((s) => s === hello.serial);
   if (agree) return null;
@@ -351,6 +351,18 @@ export function identityConflict(hello: Pick<Hello, 'serial'>, info: Pick<InfoBl
     nameSerials,
     detail: `the recorder contradicts itself: HELLO says serial "${hello.serial}", its INFO block says "${infoSerial}", its file names say ${names}; nothing copied, nothing erased`,
   };
+}
+
+/**
+ * The serial a catalog name states: the spec's, or the first field of a base name laid out as the spec's
+ * `<serial>_<userNo>_<time>_<seq>` whatever its folder, extension or case (such a file is copied, flagged
+ * `bad_name`, and must not carry another recorder's serial past the identity check).
+ */
+const NEAR_SPEC_BASENAME = /^([A-Za-z0-9]{1,8})_\d{6}_\d{14}_\d+(?:_IMP)?(?:\.[A-Za-z0-9]+)?$/i;
+function serialInName(name: string): string | null {
+  const spec = parseSpecName(name);
+  if (spec) return spec.serial;
+  return NEAR_SPEC_BASENAME.exec(name.split('/').pop() ?? '')?.[1] ?? null;
 }
 
 function parseTime(raw: string) {

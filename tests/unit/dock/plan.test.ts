@@ -178,6 +178,10 @@ describe('identityConflict: HELLO, INFO and the file names must name one serial'
   const table: Array<[string, string, string, Array<{ name: string }>, RegExp | null]> = [
     ['all agree', 'A1', 'A1', [name('A1')], null],
     ['names outside the scheme carry no serial', 'A1', 'A1', [{ name: 'DCIM/odd.MP4' }], null],
+    // Outside the scheme by a detail (extension case, folder, seq digits) but still <serial>_<userNo>_<time>_<seq>.
+    ['a near-spec name still says whose it is', 'A1', 'A1', [name('A1'), { name: 'DCIM/100BWC/C3_000001_20261124080000_0002.mp4' }], /file names say "A1", "C3"/],
+    ['a near-spec name in another folder', 'A1', 'A1', [{ name: 'DCIM/C3_000001_20261124080000_002.MP4' }], /file names say "C3"/],
+    ['a near-spec name of this recorder agrees', 'A1', 'A1', [{ name: 'VIDEO/A1_000001_20261124080000_7.mov' }], null],
     ['INFO disagrees', 'A1', 'B2', [name('A1')], /HELLO says serial "A1", its INFO block says "B2", its file names say "A1"/],
     ['a file name disagrees', 'A1', 'A1', [name('A1'), name('C3')], /file names say "A1", "C3"/],
     ['all three differ', 'A1', 'B2', [name('C3')], /"A1".*"B2".*"C3"/],

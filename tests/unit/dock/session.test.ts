@@ -157,6 +157,24 @@ describe('a docking session over an in-memory link (no pty)', () => {
   });
 });
 
+describe('a recorder naming another serial outside the naming scheme', () => {
+  it('is stopped before copying: a near-spec name (lower-case extension) of another serial is not stored under this one', async () => {
+    f = await dockFixture();
+    const r = f.recorder('A000109', { files: 1 });
+    const foreign = { ...r.state, files: [] as typeof r.state.files, identity: { ...r.state.identity, serial: 'B000998' } };
+    addFiles(foreign, r.volume.storageDir, 1);
+    const odd = foreign.files[0]!;
+    const lower = odd.name.replace(/\.MP4$/, '.mp4');
+    renameSync(join(r.volume.storageDir, ...odd.name.split('/')), join(r.volume.storageDir, ...lower.split('/')));
+    r.state.files.push({ ...odd, name: lower });
+    const session = new DockingSession(f.ctx, 'mem:9', r.link);
+    expect(await session.run()).toBe('failed');
+    expect(f.ledger.findings.query({ limit: 10, kind: 'identity_mismatch' })[0]!.detail).toMatch(/file names say "A000109", "B000998"/);
+    expect(f.ledger.recordings.all()).toEqual([]);
+    expect(r.state.files).toHaveLength(2);
+  });
+});
+
 describe('a docking session stopped while it erases', () => {
   it('records every original it already unlinked (fsynced, marked erased, audited) before it ends as interrupted', async () => {
     f = await dockFixture();
