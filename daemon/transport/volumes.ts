@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../log.js';
@@ -62,7 +62,8 @@ export class VolumeWatcher {
     try {
       const st = lstatSync(this.pathOf(label));
       if (!st.isDirectory()) return { present: false, mounted: false };
-      return { present: true, mounted: st.dev !== lstatSync(this.mountRoot).dev };
+      // The root as the folder it leads to: a mount root reached through a symlink lies on its target's device.
+      return { present: true, mounted: st.dev !== statSync(this.mountRoot).dev };
     } catch {
       // ENOENT, or ENOTCONN from a FUSE volume whose process died: no volume.
       return { present: false, mounted: false };

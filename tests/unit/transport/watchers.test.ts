@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -83,6 +83,25 @@ describe('VolumeWatcher', () => {
     const waiting = v.nextChange('NEVER', 60_000, ac.signal);
     ac.abort('recorder unplugged');
     await expect(waiting).rejects.toBeInstanceOf(VolumeWaitAborted);
+  });
+});
+
+describe('VolumeWatcher with a mount root reached through a symlink', () => {
+  it('a plain folder under it is not a mount point (the root is compared as the folder it leads to)', async () => {
+    // The symlink lives on one file system (tmpdir), the folder it leads to on another (a tmpfs).
+    dir = mkdtempSync(join(tmpdir(), 'bwc-vw-'));
+    const real = mkdtempSync(join('/dev/shm', 'bwc-vw-real-'));
+    stops.push(() => rmSync(real, { recursive: true, force: true }));
+    expect(statSync(real).dev).not.toBe(statSync(dir).dev);
+    const root = join(dir, 'media');
+    symlinkSync(real, root);
+    const v = new VolumeWatcher(root, log);
+    stops.push(() => v.stop());
+    await v.start();
+    // The mount point systemd-mount makes before it mounts: an empty folder, no volume yet.
+    mkdirSync(join(root, 'BWCA000002'));
+    expect(v.probe('BWCA000002')).toEqual({ present: true, mounted: false });
+    expect(v.isGone('BWCA000002')).toBe(true);
   });
 });
 
