@@ -132,7 +132,10 @@ describe('clock drift, gaps, sequence holes and the 24-hour rule over the API', 
     const rec = (await officer.get('/api/recordings')).body.items[0];
     expect(rec.flags).toContain('late_offload');
     const id = mine[0].id;
-    expect((await officer.post(`/api/findings/${id}/justify`, { reason: 'remote_duty', text: '异地执法，返回后24小时内储存' })).status).toBe(200);
+    // Remote duty states when the officer came back (004 §13): without it the justification is refused.
+    expect((await officer.post(`/api/findings/${id}/justify`, { reason: 'remote_duty', text: '异地执法，返回后24小时内储存' })).status).toBe(400);
+    const returnedAt = new Date(Date.now() - 3 * 3600_000).toISOString();
+    expect((await officer.post(`/api/findings/${id}/justify`, { reason: 'remote_duty', text: '异地执法，返回后24小时内储存', returnedAt })).status).toBe(200);
     const sup = await c.as('supervisor');
     expect((await sup.post(`/api/findings/${id}/approve`, {})).status).toBe(200);
     expect((await sup.get(`/api/findings/${id}`)).body).toMatchObject({ state: 'approved', reason: 'remote_duty' });
