@@ -117,7 +117,7 @@ describe('client over a real pty', () => {
     await r.unplug();
     const err = await pending;
     expect(err).toBeInstanceOf(LinkClosedError);
-    expect(Date.now() - t0).toBeLessThan(900);
+    expect(Date.now() - t0).toBeLessThan(4000); // long before the 5 s delay the recorder was told to take
     await expect(client.hello()).rejects.toBeInstanceOf(LinkClosedError);
     expect(r.plugged).toBe(false);
   });

@@ -74,7 +74,7 @@ describe('CopyPool cancellation', () => {
     ac.abort('recorder unplugged');
     await expect(running).rejects.toMatchObject({ code: 'ABORTED' });
     await expect(queued).rejects.toMatchObject({ code: 'ABORTED' });
-    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(performance.now() - t0).toBeLessThan(1_900); // at once, not through the 2 s terminate of a stuck worker
     writeFileSync(join(dir, 'ok'), 'fine');
     await expect(pool.copy({ src: join(dir, 'ok'), temp: join(dir, 'o3'), chunkBytes: 1024, progressEveryBytes: 1024 })).resolves.toMatchObject({ bytes: 4 });
     // The cancelled worker stopped early (it served the next job, so it had answered) and, having failed rather
