@@ -14,8 +14,8 @@ export interface EraseDeps {
   ops: StorageOps;
   log: Logger;
   now(): number;
-  /** SHA-256 of a file on the volume (injected so tests can count reads). */
-  hash?: (path: string) => Promise<string>;
+  /** SHA-256 of a file on the volume (injected so tests can count reads); `signal` stops the read. */
+  hash?: (path: string, signal?: AbortSignal) => Promise<string>;
   signal?: AbortSignal;
 }
 
@@ -64,13 +64,18 @@ export async function eraseSignedOriginals(d: EraseDeps, r: EraseRequest): Promi
       }
       // What is on the volume must be what was stored: known when this session copied it from this very
       // path, else hashed now (an earlier docking stored it; the volume could hold other content).
-      const onVolume = r.copiedHashes.get(entry.name) ?? (await hash(src));
+      const onVolume = r.copiedHashes.get(entry.name) ?? (await hash(src, d.signal));
       if (onVolume !== rec.sha256) {
         d.log.warn({ seq: entry.seq, name: entry.name }, 'volume file differs from the stored copy: not erased');
         continue;
       }
     } catch {
       continue;
+    }
+    // A stop that came while this file was checked (a hash of a large file takes a while) unlinks nothing more.
+    if (d.signal?.aborted) {
+      stopped = { error: new IngestError('aborted', 'the erase was stopped') };
+      break;
     }
     try {
       await d.ops.unlinkOnVolume(src);
