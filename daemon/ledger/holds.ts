@@ -114,19 +114,7 @@ export class HoldRepo {
 
   /** Of `ids`, those under an unreleased hold other than `holdId`. */
   heldElsewhere(ids: readonly number[], holdId: number): Set<number> {
-    const out = new Set<number>();
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      if (chunk.length === 0) continue;
-      const rows = this.db
-        .prepare(
-          `SELECT DISTINCT x.recording_id AS id FROM hold_recordings x JOIN holds h ON h.id = x.hold_id
-           WHERE h.released_at_ms IS NULL AND h.id != ? AND x.recording_id IN (${chunk.map(() => '?').join(',')})`,
-        )
-        .all(holdId, ...chunk) as { id: number }[];
-      for (const r of rows) out.add(r.id);
-    }
-    return out;
+    return this.held(ids, holdId);
   }
 
   get(id: number): Hold | null {
@@ -154,6 +142,11 @@ export class HoldRepo {
 
   /** Which of `ids` are under an unreleased hold (one query, for lists). */
   heldIds(ids: readonly number[]): Set<number> {
+    return this.held(ids, null);
+  }
+
+  /** Of `ids`, those under an unreleased hold (other than `exceptHoldId`), 500 ids a query. */
+  private held(ids: readonly number[], exceptHoldId: number | null): Set<number> {
     const out = new Set<number>();
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
@@ -161,9 +154,9 @@ export class HoldRepo {
       const rows = this.db
         .prepare(
           `SELECT DISTINCT x.recording_id AS id FROM hold_recordings x JOIN holds h ON h.id = x.hold_id
-           WHERE h.released_at_ms IS NULL AND x.recording_id IN (${chunk.map(() => '?').join(',')})`,
+           WHERE h.released_at_ms IS NULL AND h.id != ? AND x.recording_id IN (${chunk.map(() => '?').join(',')})`,
         )
-        .all(...chunk) as { id: number }[];
+        .all(exceptHoldId ?? -1, ...chunk) as { id: number }[];
       for (const r of rows) out.add(r.id);
     }
     return out;
