@@ -19,7 +19,7 @@ import type { Logger } from '../log.js';
 import { VolumeWaitAborted } from '../transport/volumes.js';
 import type { DockContext } from './context.js';
 import { catalogKey, entriesToLookUp, findingsAfterStore, flagsAfterCopy, identityConflict, officersToLookUp, planDocking, type CopyItem, type DockingPlan, type LedgerFacts } from './plan.js';
-import type { SlotProgress } from './slots.js';
+import type { SlotProgress, SlotView } from './slots.js';
 import { awaitWholeVolume, VolumeNotReady } from './volume-ready.js';
 
 /** The states a slot shows while its session works; `ready` and `failed` are final (CONTRACT). */
@@ -119,20 +119,25 @@ export class DockingSession {
     if (this.client.isClosed) throw new SessionFailure('unplugged', 'recorder link closed (unplugged)');
   }
 
-  private setState(state: SessionState, patch: Record<string, unknown> = {}): void {
+  /** Show something in this session's slot; the port may meanwhile serve a new docking (unplugged and put back). */
+  private updateSlot(patch: Partial<SlotView>): void {
+    if (this.ctx.slots.get(this.port)?.sessionId === this.id) this.ctx.slots.update(this.port, patch);
+  }
+
+  private setState(state: SessionState, patch: Partial<SlotView> = {}): void {
     this.state = state;
     this.log.debug({ state }, 'session state');
-    this.ctx.slots.update(this.port, { state, ...patch });
+    this.updateSlot({ state, ...patch });
   }
 
   private bumpProgress(p: Partial<SlotProgress>): void {
     this.progress = { ...this.progress, ...p };
-    this.ctx.slots.update(this.port, { progress: this.progress });
+    this.updateSlot({ progress: this.progress });
   }
 
   private noteFinding(kind: string): void {
     this.findings.add(kind);
-    this.ctx.slots.update(this.port, { findings: [...this.findings].sort() });
+    this.updateSlot({ findings: [...this.findings].sort() });
   }
 
   /** Run the session to its end. Resolves with the final state; never rejects. */
@@ -204,7 +209,7 @@ export class DockingSession {
       ctx.ledger.sessions.identified(this.id, hello.serial);
       ctx.ledger.devices.docked({ serial: hello.serial, idCode: hello.idCode, firmware: hello.firmware, caps: hello.caps }, ctx.clock.now());
     });
-    ctx.slots.update(this.port, { serial: hello.serial, idCode: hello.idCode });
+    this.updateSlot({ serial: hello.serial, idCode: hello.idCode });
     this.check();
 
     // -- log in
@@ -228,7 +233,7 @@ export class DockingSession {
     const catalog = await this.client.listFiles();
     this.check();
     const officer = info.userNo ? { officerNo: info.userNo, name: info.userName, unitNo: info.unitNo } : null;
-    ctx.slots.update(this.port, { battery: status.battery, officer });
+    this.updateSlot({ battery: status.battery, officer });
 
     // -- a recorder that contradicts itself about who it is gets nothing attributed to either serial
     const conflict = identityConflict(hello, info, catalog);
@@ -250,7 +255,7 @@ export class DockingSession {
     this.recordReadings(hello, info, status, plan);
     this.checkIn(hello.serial);
     for (const k of plan.findingKinds) this.noteFinding(k);
-    ctx.slots.update(this.port, { driftMs: plan.clock.driftMs });
+    this.updateSlot({ driftMs: plan.clock.driftMs });
 
     // -- set the clock (only a synchronised dock does; a reset clock needs it most)
     if (plan.clock.dockSynced) {

@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DockingSession } from '../../../daemon/dock/session.js';
+import type { SlotView } from '../../../daemon/dock/slots.js';
 import { addFiles, dockFixture, type DockFixture } from './fixture.js';
 
 let f: DockFixture | null = null;
@@ -200,5 +201,20 @@ describe('a docking session stopped while it erases', () => {
     // The erasure was made durable on the volume before the ledger said it happened.
     const at = fx.ops.calls.indexOf(unlinked[0]!);
     expect(fx.ops.calls.slice(at + 1).some((c) => c === 'fsyncVolumeDir media/BWCA000108/DCIM/100BWC')).toBe(true);
+  });
+});
+
+describe('a session ending after its recorder was docked again on the same port', () => {
+  it('never writes into the new docking’s slot', async () => {
+    const { r, done } = await waitingForVolume('A000110', 'mem:10');
+    const fx = f!;
+    // The recorder is pulled and put back on the same port: the dock drops the old slot and the new
+    // session puts its own, while the old session is still winding down.
+    fx.ctx.slots.remove('mem:10');
+    const fresh: SlotView = { port: 'mem:10', sessionId: 'the-new-docking', serial: null, idCode: null, officer: null, state: 'identifying', progress: { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0, rate: 0 }, driftMs: null, battery: null, error: null, findings: [], startedAt: 'now' };
+    fx.ctx.slots.put(fresh);
+    r.unplug();
+    expect(await done).toBe('interrupted');
+    expect(fx.ctx.slots.get('mem:10')).toEqual(fresh);
   });
 });
