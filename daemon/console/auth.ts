@@ -7,6 +7,7 @@ import type { ConsoleDeps } from './deps.js';
 import { ErrorBody } from './errors.js';
 import { ServiceError } from './services/errors.js';
 import { SESSION_COOKIE, tokenKey, userOf } from './guard.js';
+import { rightsOf, SCOPES } from './rights.js';
 import { LoginLimiter, type Attempt } from './login-limiter.js';
 
 const LoginBody = Type.Object(
@@ -24,6 +25,8 @@ const SessionAnswer = Type.Object({
   expiresAt: Type.String(),
   /** Only /api/me, /api/me/password and /api/logout answer until the password is changed. */
   mustChangePassword: Type.Boolean(),
+  /** The actions of the rights matrix this role may perform, with their scope: the console shows only these pages. */
+  rights: Type.Record(Type.String(), Type.Union(SCOPES.map((x) => Type.Literal(x)))),
 });
 
 /**
@@ -91,9 +94,14 @@ export const authPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app:
       }
       attempt.succeeded(); // the password was right: not a guess
       const { user } = auth;
+      if (auth.disabled) {
+        // The password was right, so this is the account's owner: say why, rather than "wrong password" (issue 18).
+        ledger.tx(() => ledger.audit.append(now, ANONYMOUS, 'login.refused', username, { address: req.ip, why: 'the account is disabled' }));
+        return reply.code(403).send({ error: 'this account is disabled', code: 'account_disabled' });
+      }
       if (auth.awaitingConfirmation) {
         ledger.tx(() => ledger.audit.append(now, username, 'login.refused', null, { address: req.ip, why: 'awaiting a supervisor\'s confirmation' }));
-        return reply.code(403).send({ error: 'this account (or its reset password) waits for a supervisor to confirm it' });
+        return reply.code(403).send({ error: 'this account (or its reset password) waits for a supervisor to confirm it', code: 'awaiting_confirmation' });
       }
       const mustChange = user.mustChangePassword || auth.weak;
       const s = ledger.tx(() => {
@@ -110,7 +118,7 @@ export const authPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app:
         ledger.audit.append(now, user.username, 'login', null, { address: req.ip, ...(mustChange ? { mustChangePassword: true } : {}) });
         return started;
       });
-      return { csrfToken: s.csrfToken, role: user.role, username: user.username, expiresAt: deps.iso(s.expiresAtMs), mustChangePassword: mustChange };
+      return { csrfToken: s.csrfToken, role: user.role, username: user.username, expiresAt: deps.iso(s.expiresAtMs), mustChangePassword: mustChange, rights: rightsOf(user.role) };
     },
   );
 
@@ -134,7 +142,7 @@ export const authPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app:
     { config: { action: 'status', passwordChange: true }, schema: { response: { 200: SessionAnswer, '4xx': ErrorBody } } },
     async (req: FastifyRequest) => {
       const u = userOf(req);
-      return { csrfToken: u.csrfToken, role: u.role, username: u.username, expiresAt: deps.iso(u.expiresAtMs), mustChangePassword: u.mustChangePassword === true };
+      return { csrfToken: u.csrfToken, role: u.role, username: u.username, expiresAt: deps.iso(u.expiresAtMs), mustChangePassword: u.mustChangePassword === true, rights: rightsOf(u.role) };
     },
   );
 
@@ -173,7 +181,7 @@ export const authPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app:
         ledger.audit.append(now, u.username, 'user.password.changed', u.username, { sessionsEnded: ended, address: req.ip });
         return startSession(reply, u.username, u.role, now);
       });
-      return { csrfToken: s.csrfToken, role: u.role, username: u.username, expiresAt: deps.iso(s.expiresAtMs), mustChangePassword: false };
+      return { csrfToken: s.csrfToken, role: u.role, username: u.username, expiresAt: deps.iso(s.expiresAtMs), mustChangePassword: false, rights: rightsOf(u.role) };
     },
   );
 };

@@ -34,7 +34,7 @@ export function toApiError(e: unknown): ApiAnswer | null {
   const entry = catalogueEntry(e);
   if (!entry || entry.status === null) return null;
   if (entry.status === 500) return { status: entry.status, error: entry.reason ?? 'internal error', extra: {} };
-  const extra: Record<string, unknown> = {};
+  const extra: Record<string, unknown> = { code: e.key };
   if (e.field) extra.field = e.field;
   if (e instanceof CheckoutError && e.code === 'not_ready') extra.reasons = e.reasons;
   // A user error's message does not name its field (the CLI prints it after the option's name).
@@ -58,6 +58,17 @@ export function formatSchemaError(errors: FastifySchemaValidationError[], dataVa
   return new Error(`${path}: ${e.message ?? 'invalid'}`);
 }
 
+/** The field a schema error is about (its last path segment, or the missing or unknown property). */
+function schemaField(errors: FastifySchemaValidationError[]): { field?: string } {
+  const e = errors[0];
+  if (!e) return {};
+  const params = e.params as Record<string, unknown>;
+  if (e.keyword === 'required' && typeof params.missingProperty === 'string') return { field: params.missingProperty };
+  if (e.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') return { field: params.additionalProperty };
+  const last = e.instancePath.split('/').filter((x) => x !== '' && !/^\d+$/.test(x)).pop();
+  return last ? { field: last } : {};
+}
+
 /** One error handler: intended answers as `{ error }`, schema errors 400, anything else a bare 500 (logged). */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -67,7 +78,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       if (api.status === 503) reply.header('retry-after', '2');
       return reply.code(api.status).send({ error: api.error, ...api.extra });
     }
-    if (err.validation) return reply.code(400).send({ error: err.message });
+    // The words stay for the API's users; `code` and `field` let the console say it in the user's language.
+    if (err.validation) return reply.code(400).send({ error: err.message, code: 'invalid', ...schemaField(err.validation) });
     const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
     if (status >= 400 && status < 500) return reply.code(status).send({ error: err.message });
     req.log.error({ err }, 'request failed');

@@ -39,7 +39,7 @@ async function guard(deps: ConsoleDeps, req: FastifyRequest, reply: FastifyReply
   if (!user) return reply.code(401).send({ error: 'login required' });
   if (!SAFE_METHODS.has(req.method)) {
     const header = req.headers['x-csrf-token'];
-    if (typeof header !== 'string' || !sameToken(header, user.csrfToken)) return reply.code(403).send({ error: 'missing or wrong x-csrf-token header' });
+    if (typeof header !== 'string' || !sameToken(header, user.csrfToken)) return reply.code(403).send({ error: 'missing or wrong x-csrf-token header', code: 'csrf' });
   }
   if (user.mustChangePassword && cfg.passwordChange !== true) return reply.code(403).send({ error: 'password change required', passwordChange: true });
   const scope = cfg.action ? scopeOf(user.role, cfg.action) : null;

@@ -26,11 +26,14 @@ export type Action =
   | 'retention.decide' // purge or keep
   | 'holds.read' // holds and archive discs, read
   | 'holds.manage' // place or release a hold, make and take archive discs
+  | 'spot-checks' // draw, review and score spot-checks (004 §17), units' last reviews
+  | 'yearly-reports' // yearly statistics per unit and officer, their reminder (R14)
   | 'audit.read'
   | 'users.manage'
   | 'users.confirm'; // confirm or refuse a grant of a role that can see footage (made by someone else)
 
-export type Scope = 'all' | 'own' | 'device' | 'request';
+export const SCOPES = ['all', 'own', 'device', 'request'] as const;
+export type Scope = (typeof SCOPES)[number];
 
 const ALL_ROLES = { officer: 'all', equipment_manager: 'all', supervisor: 'all', legal: 'all', auditor: 'all', admin: 'all' } as const;
 const READERS = { equipment_manager: 'all', supervisor: 'all', legal: 'all', auditor: 'all', admin: 'all' } as const;
@@ -59,6 +62,8 @@ const RIGHTS: Record<Action, Partial<Record<Role, Scope>>> = {
   'retention.decide': { equipment_manager: 'all', supervisor: 'all' },
   'holds.read': { equipment_manager: 'all', supervisor: 'all', legal: 'all', auditor: 'all' },
   'holds.manage': { supervisor: 'all', legal: 'all' },
+  'spot-checks': { supervisor: 'all' },
+  'yearly-reports': { equipment_manager: 'all', supervisor: 'all', legal: 'all', auditor: 'all' },
   'audit.read': { supervisor: 'all', legal: 'all', auditor: 'all', admin: 'all' },
   'users.manage': { admin: 'all' },
   'users.confirm': { supervisor: 'all' },
@@ -66,6 +71,16 @@ const RIGHTS: Record<Action, Partial<Record<Role, Scope>>> = {
 
 export function scopeOf(role: Role, action: Action): Scope | null {
   return RIGHTS[action][role] ?? null;
+}
+
+/** Every action a role may perform, with its scope: what `/api/me` tells the console (which shows only those pages). */
+export function rightsOf(role: Role): Partial<Record<Action, Scope>> {
+  const out: Partial<Record<Action, Scope>> = {};
+  for (const action of Object.keys(RIGHTS) as Action[]) {
+    const scope = RIGHTS[action][role];
+    if (scope) out[action] = scope;
+  }
+  return out;
 }
 
 /**

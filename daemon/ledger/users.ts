@@ -100,6 +100,8 @@ export interface Authenticated {
   rehash: string | null;
   /** The password is right but would not be accepted today (an old 8-character one, a common one). */
   weak: boolean;
+  /** The password is right but the account is disabled: no session (told so, as only its owner knows the password). */
+  disabled?: boolean;
 }
 
 /**
@@ -221,7 +223,7 @@ export class UserRepo {
     const v = await this.hasher.verify(password, r?.password_hash ?? null);
     if (!r || !v.ok) return null;
     const user = toUser(r);
-    if (user.disabled) return null;
+    if (user.disabled) return { user, awaitingConfirmation: false, rehash: null, weak: false, disabled: true };
     if (!canLogIn(user)) return { user, awaitingConfirmation: true, rehash: null, weak: false };
     const rehash = v.needsRehash ? await this.hasher.hash(password) : null;
     return { user, awaitingConfirmation: false, rehash, weak: passwordProblem(password, username) !== null };

@@ -116,13 +116,13 @@ describe('the console answers through the table', () => {
       thrown = e;
     }
     expect(thrown).toMatchObject({ code: 'unknown_role', field: 'role' });
-    expect(toApiError(thrown)).toEqual({ status: 400, error: expect.stringMatching(/^body\.role: unknown role "exists"/), extra: { field: 'role' } });
+    expect(toApiError(thrown)).toEqual({ status: 400, error: expect.stringMatching(/^body\.role: unknown role "exists"/), extra: { code: 'user.unknown_role', field: 'role' } });
     expect(toApiError(new UserError('exists', 'username', 'user "ann" exists'))?.status).toBe(409);
     expect(toApiError(new UserError('common_password', 'password', 'is on the list of common passwords'))).toMatchObject({ status: 400, extra: { field: 'password' } });
   });
 
   it("a checkout refused by readiness carries its reasons; a recorder's failure is 502 with what it said", () => {
-    expect(toApiError(new CheckoutError('not_ready', 'not ready: battery', ['battery']))).toEqual({ status: 409, error: 'not ready: battery', extra: { reasons: ['battery'] } });
+    expect(toApiError(new CheckoutError('not_ready', 'not ready: battery', ['battery']))).toEqual({ status: 409, error: 'not ready: battery', extra: { code: 'checkout.not_ready', reasons: ['battery'] } });
     expect(toApiError(new CheckoutError('recorder', 'recorder SN1: SET_INFO got no answer'))).toMatchObject({ status: 502, error: 'recorder SN1: SET_INFO got no answer' });
   });
 

@@ -76,7 +76,11 @@ describe('login, logout, me', () => {
     const res = await h.req('POST', '/api/users/aud1/disabled', { as: 'admin1', body: { disabled: true } });
     expect(res.statusCode).toBe(200);
     expect((await h.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: s.cookie } })).statusCode).toBe(401);
-    expect((await login('aud1', PASSWORD)).statusCode).toBe(401);
+    // Its owner (the right password) is told it is disabled, not "wrong password" (issue 18); a guess learns nothing.
+    const refused = await login('aud1', PASSWORD);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'account_disabled' });
+    expect((await login('aud1', 'not-the-password-1')).statusCode).toBe(401);
   });
 });
 
