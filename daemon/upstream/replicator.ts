@@ -34,6 +34,16 @@ export interface ReplicatorOptions {
   pollMs?: number;
 }
 
+/** A delete the store refused while the version's retention lasts: tried again when it has passed (not an outage). */
+class DeleteDeferred extends Error {
+  constructor(
+    message: string,
+    readonly retryAtMs: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Round a retention date up to a whole second (the store keeps seconds). */
 const ceilSecond = (ms: number) => Math.ceil(ms / 1000) * 1000;
 
@@ -171,6 +181,11 @@ export class Replicator {
       this.o.ledger.upstream.complete(item);
       this.o.ledger.upstream.noteSuccess(this.o.now());
     } catch (e) {
+      if (e instanceof DeleteDeferred) {
+        this.o.ledger.upstream.fail(item, e.message, e.retryAtMs);
+        this.o.log.warn({ err: e.message, retryAt: new Date(e.retryAtMs).toISOString() }, 'replication: the store refused a delete (a finding); tried again once the retention has passed');
+        return;
+      }
       if (isConnectionLoss(e)) {
         // PostgreSQL went away: reconnect before the next transfer (the pool reconnects too; this bounds the noise).
         this.o.log.warn({ err: describeStoreError(e) }, 'agency ledger connection lost');
@@ -215,6 +230,8 @@ export class Replicator {
         if (e instanceof UpstreamError && e.code === 'delete_refused') {
           ledger.findings.raise({ kind: 'delete_refused', recordingId, detail: e.message, dedupeKey: `delete_refused:${key}:${known.versionId}` }, this.o.now());
           await agency.objectDeleteRefused(key, e.message);
+          const h = await store.head(key, known.versionId).catch(() => null);
+          throw new DeleteDeferred(e.message, Math.max(this.o.now() + this.o.backoffMaxMs, (h?.retainUntilMs ?? 0) + 1000));
         }
         throw e;
       }

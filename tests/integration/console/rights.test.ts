@@ -50,6 +50,7 @@ const CASES: Case[] = [
   },
   { method: 'GET', pattern: '/api/ledger/export.csv', url: () => '/api/ledger/export.csv', allowed: EM },
   { method: 'GET', pattern: '/api/sessions', url: () => '/api/sessions', allowed: READ },
+  { method: 'GET', pattern: '/api/upstream', url: () => '/api/upstream', allowed: READ },
   { method: 'GET', pattern: '/api/recordings', url: () => '/api/recordings', allowed: SEARCH },
   { method: 'GET', pattern: '/api/recordings/:id', url: (f) => `/api/recordings/${f.ownRec}`, allowed: SEARCH },
   { method: 'GET', pattern: '/api/recordings/:id/media', url: (f) => `/api/recordings/${f.ownRec}/media`, allowed: PLAY, headers: { range: 'bytes=0-99' } },
