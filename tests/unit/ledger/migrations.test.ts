@@ -182,8 +182,21 @@ describe('each migration on a populated ledger of the version before it', () => 
     ledger.close();
   });
 
+  it('10 (replication outbox): nothing is queued until replication is switched on, then the backfill queues every old row once', () => {
+    const db = ledgerBefore('CREATE TABLE upstream_outbox');
+    const rows = populate(db);
+    const ledger = migrateAndOpen(db, rows);
+    ledger.findings.justify(rows.finding, '100001', 'remote_duty', 'again', T0, null);
+    expect(ledger.upstream.backlog()).toEqual({ objects: 0, rows: 0, oldestQueuedAtMs: null });
+    expect(ledger.upstream.enable(T0)).toBe(10); // officer, device, checkout, session, finding, 2 recordings and their footage, the manifest
+    expect(ledger.upstream.backlog()).toEqual({ objects: 3, rows: 7, oldestQueuedAtMs: T0 });
+    expect(ledger.upstream.awaitsReplication(rows.recordings[0]!)).toBe(true);
+    expect(ledger.upstream.row('recording', String(rows.recordings[1]))).toMatchObject({ seq: 2, held: false });
+    ledger.close();
+  });
+
   it('covers every migration after the first', () => {
-    const markers = ['CREATE TABLE web_sessions', 'CREATE TABLE holds', 'CREATE INDEX recordings_checkout', 'ALTER TABLE device_events ADD COLUMN tz', 'pending_kind', 'access_register_v7', 'evidence_counters', 'CREATE TABLE media_probes'];
+    const markers = ['CREATE TABLE web_sessions', 'CREATE TABLE holds', 'CREATE INDEX recordings_checkout', 'ALTER TABLE device_events ADD COLUMN tz', 'pending_kind', 'access_register_v7', 'evidence_counters', 'CREATE TABLE media_probes', 'CREATE TABLE upstream_outbox'];
     expect(markers.map(indexOf)).toEqual(MIGRATIONS.slice(1).map((_, i) => i + 1));
   });
 });
