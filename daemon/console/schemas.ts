@@ -150,6 +150,8 @@ export const FindingSchema = Type.Object({
   /** A `remote_duty` justification's return of the officer to the unit (004 §13). */
   returnedAt: NStr,
   createdAt: Type.String(),
+  /** The justification reasons that fit this kind (daemon/policy/justification-reasons.ts). */
+  reasons: Type.Array(Type.String()),
 });
 
 export const ActivitySchema = Type.Object({

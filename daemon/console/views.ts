@@ -1,3 +1,4 @@
+import { reasonsFor } from '../policy/justification-reasons.js';
 import type { Activity } from '../ledger/activities.js';
 import type { Device } from '../ledger/devices.js';
 import type { Finding } from '../ledger/findings.js';
@@ -121,6 +122,8 @@ export function findingView(f: Finding, iso: Iso) {
     decisionText: f.decisionText,
     returnedAt: opt(iso, f.returnedAtMs),
     createdAt: iso(f.createdAtMs),
+    /** The reasons that fit this kind of finding: the ones the console offers and the dock accepts. */
+    reasons: [...reasonsFor(f.kind)],
   };
 }
 

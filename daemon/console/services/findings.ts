@@ -5,9 +5,9 @@ import { toIsoInZone } from '../../policy/time-format.js';
 import { DEVICE_FINDINGS, type Scope } from '../rights.js';
 import { ServiceError } from './errors.js';
 
-/** 004 §12 reasons, and §13 `remote_duty` for late offload only. */
-export const JUSTIFICATION_REASONS = ['device_fault', 'battery', 'storage', 'weather', 'obstruction', 'force_majeure', 'remote_duty'] as const;
-export type JustificationReason = (typeof JUSTIFICATION_REASONS)[number];
+import { reasonsFor, type JustificationReason } from '../../policy/justification-reasons.js';
+
+export { JUSTIFICATION_REASONS, type JustificationReason } from '../../policy/justification-reasons.js';
 
 interface Actor {
   username: string;
@@ -54,6 +54,7 @@ export class FindingWorkflow {
     if (reason === 'remote_duty' && f.kind !== 'late_offload') throw new ServiceError('invalid', 'body.reason: remote_duty justifies late_offload only', 'reason');
     if (reason === 'remote_duty' && returnedAtMs === null) throw new ServiceError('invalid', 'body.returnedAt: remote_duty states when the officer returned to the unit (004 §13)', 'returnedAt');
     if (reason !== 'remote_duty' && returnedAtMs !== null) throw new ServiceError('invalid', 'body.returnedAt: stated with remote_duty only', 'returnedAt');
+    if (!reasonsFor(f.kind).includes(reason)) throw new ServiceError('invalid', `body.reason: ${reason} does not fit a ${f.kind} finding (one of ${reasonsFor(f.kind).join(', ')})`, 'reason');
     if (f.state !== 'open' && f.state !== 'rejected') throw new ServiceError('conflict', `finding ${id} is ${f.state}; only open or rejected findings are justified`);
     const at = this.now();
     if (returnedAtMs !== null) this.checkReturn(f, returnedAtMs, at);
