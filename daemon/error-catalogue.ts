@@ -8,6 +8,7 @@ import type { IngestErrorCode } from './ingest/errors.js';
 import type { MediaErrorCode } from './ingest/media.js';
 import type { UserErrorCode } from './ledger/users.js';
 import type { RetentionErrorCode } from './retention/errors.js';
+import type { UpstreamErrorCode } from './upstream/errors.js';
 
 /**
  * The one catalogue of the dock's errors (STYLE §11): each `<domain>.<code>` with the HTTP status the console
@@ -37,7 +38,8 @@ export type ErrorKey =
   | `console.${ConsoleErrorCode}`
   | `checkout.${CheckoutErrorCode}`
   | `user.${UserErrorCode}`
-  | `link.${LinkErrorCode}`;
+  | `link.${LinkErrorCode}`
+  | `upstream.${UpstreamErrorCode}`;
 
 const e = (status: number | null, reason: string | null, doc: string): CatalogueEntry => ({ status, reason, doc });
 
@@ -123,6 +125,15 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorKey, CatalogueEntry>> = {
   'link.BAD_RESPONSE': e(null, "the recorder's answers do not follow the protocol: its firmware may need an update", "a well-framed response whose payload does not match the spec"),
   'link.ENCODE': e(null, 'a value could not be written to the recorder (a name not in GBK or too long)', 'a value that cannot be put on the wire'),
   'link.ABORTED': e(null, 'the docking was cancelled (the recorder left or the dock stopped)', 'a request cancelled by its AbortSignal'),
+
+  // Replication to the agency store (daemon/upstream/errors.ts): never HTTP, never a docking's end; shown by
+  // GET /api/upstream (`lastError`), the dock log and the `agency` commands.
+  'upstream.no_object_lock': e(null, null, 'the bucket has no S3 Object Lock: the dock refuses to start replicating into it'),
+  'upstream.store': e(null, null, 'the object store refused or did not answer (down, wrong credentials, no such bucket); retried with backoff'),
+  'upstream.not_confirmed': e(null, null, 'the HEAD after a write did not show the size, sha256 metadata, retention or legal hold written; retried'),
+  'upstream.local_file': e(null, null, "the dock's own file is missing or no longer has its ledger's SHA-256: nothing is sent (finding upstream_file_bad)"),
+  'upstream.delete_refused': e(null, null, 'the store refused to delete a purged file\'s version while its retention lasts (finding delete_refused); tried again after it'),
+  'upstream.agency_ledger': e(null, null, "the agency's PostgreSQL refused or did not answer; retried with backoff"),
 };
 
 /** The catalogue key of an error: a DockError's `key`, a recorder link error's `link.<code>`; null for anything else. */

@@ -8,10 +8,9 @@ import { DockError } from '../errors.js';
  * - `not_confirmed`: the HEAD after a write did not show the size, `sha256` metadata, retention or legal hold written;
  * - `local_file`: the dock's own file is missing or no longer has the SHA-256 its ledger holds (nothing is sent);
  * - `delete_refused`: the store refused to delete an object version (its retention has not passed): a finding;
- * - `agency_ledger`: the agency's PostgreSQL refused or did not answer;
- * - `not_enrolled`: `agency` command about a dock the agency does not know.
+ * - `agency_ledger`: the agency's PostgreSQL refused or did not answer.
  */
-export const UPSTREAM_ERROR_CODES = ['no_object_lock', 'store', 'not_confirmed', 'local_file', 'delete_refused', 'agency_ledger', 'not_enrolled'] as const;
+export const UPSTREAM_ERROR_CODES = ['no_object_lock', 'store', 'not_confirmed', 'local_file', 'delete_refused', 'agency_ledger'] as const;
 export type UpstreamErrorCode = (typeof UPSTREAM_ERROR_CODES)[number];
 
 export class UpstreamError extends DockError<UpstreamErrorCode> {
