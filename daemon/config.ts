@@ -141,6 +141,8 @@ export const ConfigSchema = Type.Object(
         cjkFont: Type.String({ minLength: 1, default: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc' }),
         /** The PostScript name of the face to use when cjkFont is a collection (.ttc). */
         cjkFontName: Type.String({ minLength: 1, maxLength: 100, default: 'WenQuanYiMicroHei' }),
+        /** Last day of January to publish last year's statistics (000 (一)5: 20; 001, 002 (一)5: 31); the console reminds from 1 January until exported. */
+        yearlyDeadlineDay: Type.Union([Type.Literal(20), Type.Literal(31)], { default: 20 }),
       },
       { ...Strict, default: {} },
     ),

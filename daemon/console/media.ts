@@ -10,12 +10,15 @@ import { ApiError, ErrorBody } from './errors.js';
 import { IdParam } from './schemas.js';
 import { ServiceError } from './services/errors.js';
 import { registerView } from './services/playback.js';
+import { SpotCheckService } from './services/spot-checks.js';
 import { admitFootage } from './services/admit.js';
 import { Gate } from './services/gate.js';
 import { parseRange } from './services/range.js';
 import { userOf, scopeOfRequest } from './guard.js';
 
 const RangeHeaders = Type.Object({ range: Type.Optional(Type.String({ maxLength: 200 })) });
+/** `spotCheck`: the reviewer of that spot-check plays one of its recordings; the register's ground is `spot-check/<id>`. */
+const PlayQuery = Type.Object({ spotCheck: Type.Optional(Type.Integer({ minimum: 1 })) });
 
 /**
  * Footage playback with HTTP Range (206; 416 for a range it cannot serve) and thumbnails. Every playback is a
@@ -25,6 +28,7 @@ const RangeHeaders = Type.Object({ range: Type.Optional(Type.String({ maxLength:
 export const mediaPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app, { deps }) => {
   const footage = resolve(deps.config.dataDir, 'footage');
   // ffmpeg jobs are heavy: a few at once, a short queue, and 503 beyond it.
+  const spotChecks = new SpotCheckService(deps.ledger, deps.clock.now, deps.iso, deps.config.timezone);
   const thumbnails = new Gate(deps.config.console.limits.thumbnailJobs, deps.config.console.limits.thumbnailJobs * 4, 'thumbnails');
 
   const load = (id: number): Recording => {
@@ -44,13 +48,15 @@ export const mediaPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
     }
   };
 
-  app.get<{ Params: Static<typeof IdParam>; Headers: Static<typeof RangeHeaders> }>(
+  app.get<{ Params: Static<typeof IdParam>; Headers: Static<typeof RangeHeaders>; Querystring: Static<typeof PlayQuery> }>(
     '/api/recordings/:id/media',
-    { config: { action: 'footage.play', footage: true }, schema: { params: IdParam, headers: RangeHeaders, response: { '4xx': ErrorBody } } },
+    { config: { action: 'footage.play', footage: true }, schema: { params: IdParam, headers: RangeHeaders, querystring: PlayQuery, response: { '4xx': ErrorBody } } },
     async (req, reply) => {
       const user = userOf(req);
       const rec = load(req.params.id);
-      const { ground, requestId } = admitFootage(deps, user, scopeOfRequest(req), rec, 'play');
+      const admitted = admitFootage(deps, user, scopeOfRequest(req), rec, 'play');
+      const { requestId } = admitted;
+      const ground = req.query.spotCheck ? spotChecks.groundFor(user, req.query.spotCheck, rec.id) : admitted.ground;
       const file = await fileOf(rec);
       const range = parseRange(req.headers.range, file.size);
       if (range === 'bad') return reply.code(416).header('content-range', `bytes */${file.size}`).send({ error: `range not satisfiable for ${file.size} bytes` });

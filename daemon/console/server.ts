@@ -33,11 +33,13 @@ import { manifestsPlugin } from './manifests.js';
 import { mediaPlugin } from './media.js';
 import { officersPlugin } from './officers.js';
 import { recordingsPlugin } from './recordings.js';
+import { reportsPlugin } from './reports.js';
 import { retentionPlugin } from './retention.js';
 import { installSecurityHeaders } from './security.js';
 import { ActivityService } from './services/activities.js';
 import { sessionsPlugin } from './sessions.js';
 import { slotsPlugin } from './slots.js';
+import { spotChecksPlugin } from './spot-checks.js';
 import { uiPlugin } from './ui.js';
 import { upstreamPlugin } from './upstream.js';
 import { usersPlugin } from './users.js';
@@ -141,6 +143,9 @@ export async function buildConsole(deps: ConsoleDeps, opts: { https?: { cert: Bu
     await api.register(confidentialPlugin, o);
     await api.register(cataloguePlugin, o);
     await api.register(custodyPlugin, o);
+    // Oversight (issue 17): spot-checks and the yearly statistics.
+    await api.register(spotChecksPlugin, o);
+    await api.register(reportsPlugin, o);
     // Replication to the agency store (issue 16).
     await api.register(upstreamPlugin, o);
   });

@@ -17,12 +17,14 @@ import { PeriodRepo } from './periods.js';
 import { RecordingRepo } from './recordings.js';
 import { RetentionRepo } from './retention.js';
 import { SessionRepo } from './sessions.js';
+import { SpotCheckRepo } from './spot-checks.js';
 import { TombstoneRepo } from './tombstones.js';
 import type { PasswordHasher } from './passwords.js';
 import { UpstreamRepo } from './upstream.js';
 import { UserRepo } from './users.js';
 import { WebSessionRepo } from './websessions.js';
 import { MediaProbeRepo } from './media-probes.js';
+import { YearlyReportRepo } from './yearly-report.js';
 
 export type { Db };
 
@@ -51,6 +53,8 @@ export class Ledger {
   readonly catalogue: CatalogueRepo;
   readonly mediaProbes: MediaProbeRepo;
   readonly upstream: UpstreamRepo;
+  readonly spotChecks: SpotCheckRepo;
+  readonly yearlyReport: YearlyReportRepo;
 
   constructor(
     private readonly db: Db,
@@ -80,6 +84,8 @@ export class Ledger {
     this.catalogue = new CatalogueRepo(db);
     this.mediaProbes = new MediaProbeRepo(db);
     this.upstream = new UpstreamRepo(db);
+    this.spotChecks = new SpotCheckRepo(db);
+    this.yearlyReport = new YearlyReportRepo(db);
   }
 
   /** `passwords`: the password hasher (default OWASP's scrypt cost); tests pass a cheaper one. */

@@ -696,4 +696,51 @@ export const MIGRATIONS: string[] = [
     ON CONFLICT (kind, entity, ref) DO UPDATE SET gen = gen + 1;
   END;
   `,
+  // 11: oversight (issue 17). Spot-checks (004 §17, R13): each draw keeps its seed, the audit head and the inputs it
+  // was derived from, so anyone can re-run it; the sampled recordings with the reviewer's score per checklist item.
+  // The unit and officer of each sampled recording are kept as they were at the draw (a unit's last review). The
+  // yearly report's exports (R14): the reminder from 1 January stops once last year's report has been exported.
+  `
+  CREATE TABLE spot_checks (
+    id INTEGER PRIMARY KEY,
+    drawn_by TEXT NOT NULL,
+    drawn_at TEXT NOT NULL,
+    drawn_at_ms INTEGER NOT NULL,
+    algorithm TEXT NOT NULL,
+    audit_head TEXT NOT NULL,
+    seed TEXT NOT NULL,
+    inputs_json TEXT NOT NULL,
+    candidates INTEGER NOT NULL,
+    candidates_sha256 TEXT NOT NULL,
+    reviewer TEXT,
+    completed_at_ms INTEGER
+  );
+  CREATE INDEX spot_checks_reviewer ON spot_checks(reviewer, id);
+  CREATE TABLE spot_check_recordings (
+    spot_check_id INTEGER NOT NULL REFERENCES spot_checks(id),
+    recording_id INTEGER NOT NULL REFERENCES recordings(id),
+    position INTEGER NOT NULL,
+    officer_no TEXT,
+    unit_no TEXT,
+    scored_by TEXT,
+    scored_at TEXT,
+    scored_at_ms INTEGER,
+    items_json TEXT,
+    comment TEXT,
+    passed INTEGER,
+    failed INTEGER,
+    PRIMARY KEY (spot_check_id, recording_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX spot_check_recordings_unit ON spot_check_recordings(unit_no, scored_at_ms);
+  CREATE INDEX spot_check_recordings_scored ON spot_check_recordings(scored_at_ms);
+  CREATE TABLE report_exports (
+    id INTEGER PRIMARY KEY,
+    year INTEGER NOT NULL,
+    format TEXT NOT NULL CHECK (format IN ('json','csv')),
+    exported_by TEXT NOT NULL,
+    exported_at TEXT NOT NULL,
+    exported_at_ms INTEGER NOT NULL
+  );
+  CREATE INDEX report_exports_year ON report_exports(year, exported_at_ms);
+  `,
 ];

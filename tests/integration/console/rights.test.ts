@@ -16,6 +16,8 @@ const DECIDE: Role[] = ['equipment_manager', 'supervisor', 'legal'];
 const EXPORT: Role[] = ['officer', 'equipment_manager', 'supervisor', 'legal'];
 const MARK: Role[] = ['supervisor', 'legal'];
 const CATALOGUE: Role[] = ['officer', 'supervisor', 'legal'];
+const SPOT: Role[] = ['supervisor'];
+const REPORTS: Role[] = ['equipment_manager', 'supervisor', 'legal', 'auditor'];
 
 interface Case {
   method: 'GET' | 'POST' | 'DELETE';
@@ -110,6 +112,15 @@ const CASES: Case[] = [
   { method: 'GET', pattern: '/api/recordings/:id/catalogue', url: (f) => `/api/recordings/${f.ownRec}/catalogue`, allowed: SEARCH },
   { method: 'POST', pattern: '/api/recordings/:id/catalogue', url: (f) => `/api/recordings/${f.ownRec}/catalogue`, allowed: CATALOGUE, body: { contentNote: '现场检查', speakers: '张伟；当事人', gist: '告知检查事由' } },
   { method: 'GET', pattern: '/api/recordings/:id/custody', url: (f) => `/api/recordings/${f.ownRec}/custody`, allowed: REGISTER },
+  { method: 'POST', pattern: '/api/spot-checks', url: () => '/api/spot-checks', allowed: SPOT, body: { size: 1 } },
+  { method: 'GET', pattern: '/api/spot-checks', url: () => '/api/spot-checks', allowed: SPOT },
+  { method: 'GET', pattern: '/api/spot-checks/checklist', url: () => '/api/spot-checks/checklist', allowed: SPOT },
+  { method: 'GET', pattern: '/api/spot-checks/units', url: () => '/api/spot-checks/units', allowed: SPOT },
+  { method: 'GET', pattern: '/api/spot-checks/:id', url: () => '/api/spot-checks/999', allowed: SPOT },
+  { method: 'GET', pattern: '/api/spot-checks/:id/redraw', url: () => '/api/spot-checks/999/redraw', allowed: SPOT },
+  { method: 'POST', pattern: '/api/spot-checks/:id/score', url: () => '/api/spot-checks/999/score', allowed: SPOT, body: { recordingId: 1, items: [{ item: 'whole_course', pass: true }], comment: '' } },
+  { method: 'GET', pattern: '/api/reports/yearly', url: () => '/api/reports/yearly?year=2026&format=csv', allowed: REPORTS },
+  { method: 'GET', pattern: '/api/reports/yearly/reminder', url: () => '/api/reports/yearly/reminder', allowed: REPORTS },
 ];
 /** Routes the table leaves to their own tests: open ones, logout (ends the session), the SSE stream (never ends). */
 const ELSEWHERE = ['POST /api/login', 'GET /api/health', 'POST /api/logout', 'GET /api/slots/stream'];

@@ -195,8 +195,37 @@ describe('each migration on a populated ledger of the version before it', () => 
     ledger.close();
   });
 
+  it('11 (oversight: spot-checks, report exports): old recordings can be drawn, scored and counted in a yearly report', () => {
+    const db = ledgerBefore('CREATE TABLE spot_checks');
+    const rows = populate(db);
+    const ledger = migrateAndOpen(db, rows);
+    const candidates = ledger.spotChecks.candidates({ maxRecordingId: ledger.spotChecks.maxRecordingId(), atMs: T0, unitNo: 'U01', officerNo: null, fromMs: null, toMs: null });
+    expect(candidates.map((c) => c.id)).toEqual(rows.recordings);
+    const id = ledger.spotChecks.insert({
+      drawnBy: 'sup1',
+      drawnAt: iso(T0),
+      drawnAtMs: T0,
+      algorithm: 'bwc-spot-check/v1',
+      auditHead: ledger.audit.head(),
+      seed: 'a'.repeat(64),
+      inputs: { size: 1, unitNo: 'U01', officerNo: null, fromMs: null, toMs: null, maxRecordingId: rows.recordings[1]!, reviewers: ['sup1'] },
+      candidates: 2,
+      candidatesSha256: 'b'.repeat(64),
+      reviewer: 'sup1',
+      recordings: [{ recordingId: rows.recordings[0]!, officerNo: '100001', unitNo: 'U01' }],
+    });
+    expect(ledger.spotChecks.score(id, rows.recordings[0]!, { by: 'sup1', atMs: T0 + 1000, at: iso(T0 + 1000), items: [{ item: 'whole_course', pass: true, note: null }], comment: '' })).toBe(true);
+    expect(ledger.spotChecks.get(id)?.completedAtMs).toBe(T0 + 1000);
+    const year = ledger.yearlyReport.figures('officer', T0 - 86_400_000, T0 + 86_400_000).get('100001');
+    expect(year).toMatchObject({ recordings: 2, lateOffloads: 1, spotChecked: 1, checkouts: 1, checkoutsWithFootage: 1 });
+    expect(ledger.yearlyReport.firstExport(2026)).toBeNull();
+    ledger.yearlyReport.recordExport(2026, 'csv', 'sup1', T0, iso(T0));
+    expect(ledger.yearlyReport.firstExport(2026)).toBe(iso(T0));
+    ledger.close();
+  });
+
   it('covers every migration after the first', () => {
-    const markers = ['CREATE TABLE web_sessions', 'CREATE TABLE holds', 'CREATE INDEX recordings_checkout', 'ALTER TABLE device_events ADD COLUMN tz', 'pending_kind', 'access_register_v7', 'evidence_counters', 'CREATE TABLE media_probes', 'CREATE TABLE upstream_outbox'];
+    const markers = ['CREATE TABLE web_sessions', 'CREATE TABLE holds', 'CREATE INDEX recordings_checkout', 'ALTER TABLE device_events ADD COLUMN tz', 'pending_kind', 'access_register_v7', 'evidence_counters', 'CREATE TABLE media_probes', 'CREATE TABLE upstream_outbox', 'CREATE TABLE spot_checks'];
     expect(markers.map(indexOf)).toEqual(MIGRATIONS.slice(1).map((_, i) => i + 1));
   });
 });
