@@ -28,6 +28,8 @@ const FITTING: Readonly<Record<string, readonly JustificationReason[]>> = {
   interrupted: ['device_fault', 'battery', 'force_majeure'],
   no_checkout: ['device_fault', 'force_majeure'],
   wrong_officer: ['device_fault', 'force_majeure'],
+  // A spot-check's failed item (004 §17): footage incomplete or unclear for one of §12's causes; a failed §5 or §18 item has none.
+  spot_check_failed: STOPPED,
 };
 const OTHER: readonly JustificationReason[] = ['device_fault', 'battery', 'storage', 'force_majeure'];
 
