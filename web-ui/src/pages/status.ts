@@ -55,12 +55,39 @@ function slotCard(s: Slot): HTMLElement {
   );
 }
 
+/** `GET /api/upstream`: replication to the agency store (issue 16). */
+interface Upstream {
+  objectsPending: number;
+  rowsPending: number;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  enabled: boolean;
+}
+
+/** One line on the agency store: up to date, sending, or unreachable (the dock keeps working offline). */
+function upstreamLine(u: Upstream): HTMLElement | null {
+  if (!u.enabled) return null;
+  const waiting = `${u.objectsPending} files and ${u.rowsPending} records waiting`;
+  if (u.lastError) return h('p', { class: 'upstream warn', 'data-upstream': 'error' }, `Agency store not reachable: ${waiting}. The dock keeps working; it sends them when the store is back. (${u.lastError})`);
+  if (u.objectsPending + u.rowsPending > 0) return h('p', { class: 'upstream muted', 'data-upstream': 'sending' }, `Sending to the agency store: ${waiting}`);
+  return h('p', { class: 'upstream muted', 'data-upstream': 'ok' }, `Agency store up to date${u.lastSuccessAt ? ` · last sent ${time(u.lastSuccessAt)}` : ''}`);
+}
+
 /** Live dock status over Server-Sent Events: the whole list first, then each change. */
 export const renderStatus: Page = async ({ main }) => {
   const slots = new Map<string, Slot>();
   const grid = h('div', { class: 'slots', id: 'slots' });
   const live = h('span', { class: 'live', id: 'live' }, 'Connecting…');
-  replace(main, h('div', { class: 'page-head' }, h('h1', {}, 'Dock status'), live), grid);
+  const upstream = h('div', { id: 'upstream' });
+  replace(main, h('div', { class: 'page-head' }, h('h1', {}, 'Dock status'), live), upstream, grid);
+  // The agency store's state, for the roles that may read it (an officer's 403 shows nothing).
+  const refreshUpstream = () =>
+    api.get<Upstream>('/api/upstream').then(
+      (u) => replace(upstream, upstreamLine(u)),
+      () => replace(upstream),
+    );
+  void refreshUpstream();
+  const upstreamTimer = setInterval(() => void refreshUpstream(), 10_000);
 
   let pending = false;
   const draw = () => {
@@ -103,5 +130,8 @@ export const renderStatus: Page = async ({ main }) => {
     slots.delete((JSON.parse((ev as MessageEvent<string>).data) as { port: string }).port);
     schedule();
   });
-  return () => es.close();
+  return () => {
+    es.close();
+    clearInterval(upstreamTimer);
+  };
 };
