@@ -19,6 +19,7 @@ const USAGE = `usage:
                                           audit trail against the manifests, derived copies of purged files
   bwc-dock key rotate --config FILE       a new dock key, announced by a key_rotation manifest signed by the old one
   bwc-dock unit drop-in --config FILE     the systemd drop-in that makes the unit follow the config (IP allow-list, paths)
+  bwc-dock unit udev-rules --config FILE  the udev rules for the recorder models of detect.usb (ports, hot-plug, volume mounts)
   bwc-dock user add --config FILE --username U --role ROLE   (password on stdin)
   bwc-dock agency verify --config FILE    check the agency store and ledger (objects, versions, locks, manifests)
   bwc-dock agency enroll --config FILE --dock ID --pubkey FILE   register a dock's public key with the agency
@@ -104,10 +105,14 @@ async function cmdKey(argv: string[]): Promise<number> {
 
 async function cmdUnit(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub !== 'drop-in') throw new UsageError('unit: only "unit drop-in" exists');
+  if (sub !== 'drop-in' && sub !== 'udev-rules') throw new UsageError('unit: "unit drop-in" or "unit udev-rules"');
   const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } } });
   const config = configOf(values);
-  const { collectHostFacts, unitDropIn } = await import('./unit.js');
+  const { collectHostFacts, unitDropIn, udevRules } = await import('./unit.js');
+  if (sub === 'udev-rules') {
+    io.stdout.write(udevRules(config, values.config ?? process.env.BWC_DOCK_CONFIG));
+    return 0;
+  }
   io.stdout.write(unitDropIn(config, await collectHostFacts(config), values.config ?? process.env.BWC_DOCK_CONFIG));
   return 0;
 }

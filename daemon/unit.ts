@@ -158,3 +158,46 @@ export function unitDropIn(config: Config, facts: HostFacts, configPath = '/etc/
   }
   return lines.join('\n') + '\n';
 }
+
+/** `0x1209` → `1209` (udev's sysfs attributes are 4 lower-case hex digits). */
+const hex4 = (h: string) => parseInt(h, 16).toString(16).padStart(4, '0');
+
+/**
+ * The udev rules for the recorder models of `detect.usb` (install.sh writes them to
+ * /etc/udev/rules.d/99-bwc-dock.rules; re-run `bwc-dock unit udev-rules` after changing `detect.usb` or
+ * `detect.mountRoot`). Per model:
+ * - its serial (CDC-ACM) interface: group `bwc-dock`, tagged;
+ * - its USB device node, readable by the service for hot-plug events;
+ * - its disk: the medium is polled every 500 ms (`events_poll_msecs`): a recorder exposes its storage as a medium
+ *   only in mass-storage mode, and without polling the kernel never looks for it;
+ * - a medium with an exFAT or FAT file system and a label: mounted by `systemd-mount` at `<mountRoot>/<LABEL>`,
+ *   owned by the service user, `nodev,nosuid,noexec`; no other file system type is ever mounted, so a device
+ *   posing as a recorder cannot reach another kernel file-system driver;
+ * - the medium gone (EXIT_MSC) or the device pulled: the mount is taken down.
+ * With `detect.usb` empty no rule matches any device: detection is by `detect.serialGlobs` only.
+ */
+export function udevRules(config: Config, configPath = '/etc/bwc-dock/config.json'): string {
+  const mount = config.detect.mountRoot;
+  const lines = [
+    `# Written by \`bwc-dock unit udev-rules --config ${configPath}\` (systemd/install.sh) from detect.usb and`,
+    '# detect.mountRoot. Do not edit: change the config and re-run it, then `udevadm control --reload-rules`.',
+  ];
+  if (config.detect.usb.length === 0) lines.push('# detect.usb is empty: no USB device is a recorder; ports are found by detect.serialGlobs only.');
+  for (const u of config.detect.usb) {
+    const vid = hex4(u.vid);
+    const pid = hex4(u.pid);
+    const dev = `SUBSYSTEMS=="usb", ATTRS{idVendor}=="${vid}", ATTRS{idProduct}=="${pid}"`;
+    lines.push(
+      '',
+      `# Recorder model ${vid}:${pid}`,
+      `SUBSYSTEM=="tty", ${dev}, GROUP="bwc-dock", MODE="0660", TAG+="bwc_recorder", ENV{ID_BWC_RECORDER}="1"`,
+      `SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ATTR{idVendor}=="${vid}", ATTR{idProduct}=="${pid}", GROUP="bwc-dock", MODE="0640", TAG+="bwc_recorder"`,
+      `ACTION=="add", SUBSYSTEM=="block", ENV{DEVTYPE}=="disk", ${dev}, ATTR{events_poll_msecs}="500"`,
+      `ACTION=="add|change", SUBSYSTEM=="block", ENV{DEVTYPE}=="partition|disk", ENV{ID_FS_USAGE}=="filesystem", ENV{ID_FS_TYPE}=="exfat|vfat", ENV{ID_FS_LABEL}=="?*", ${dev}, \\`,
+      `  TAG+="bwc_recorder", \\`,
+      `  RUN{program}+="/usr/bin/systemd-mount --no-block --automount=no --collect --owner=bwc-dock --options=nodev,nosuid,noexec,uid=bwc-dock,gid=bwc-dock,fmask=0137,dmask=0027 $devnode ${mount}/$env{ID_FS_LABEL}"`,
+      `ACTION=="change", SUBSYSTEM=="block", ENV{DEVTYPE}=="disk", ENV{DISK_MEDIA_CHANGE}=="1", ENV{ID_FS_TYPE}!="?*", ${dev}, RUN{program}+="/usr/bin/systemd-mount --umount $devnode"`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}

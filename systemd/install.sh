@@ -1,19 +1,29 @@
 #!/usr/bin/env bash
 # Install bwc-dock on a Debian dock: service user, code under /opt/bwc-dock, config, udev, tmpfiles, unit.
 # Run as root from a checkout: sudo systemd/install.sh
+# From a tree that is already built and pruned (`npm ci && npm run build && npm prune --omit=dev`, on a machine with
+# the same Node and libc: a dock without network access): sudo systemd/install.sh --prebuilt
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 prefix=${PREFIX:-/opt/bwc-dock}
+prebuilt=0
+[ "${1:-}" = --prebuilt ] && prebuilt=1
 
 command -v node >/dev/null || { echo "install: Node.js >= 20 is needed (apt-get install nodejs)" >&2; exit 1; }
 major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$major" -ge 20 ] || { echo "install: Node.js $major found, >= 20 needed" >&2; exit 1; }
-apt-get install -y --no-install-recommends ffmpeg socat xorriso >/dev/null
+missing=""
+for c in ffmpeg socat xorriso; do command -v "$c" >/dev/null || missing="$missing $c"; done
+[ -z "$missing" ] || apt-get install -y --no-install-recommends $missing >/dev/null
 
 id bwc-dock >/dev/null 2>&1 || useradd --system --home /var/lib/bwc-dock --shell /usr/sbin/nologin --groups dialout bwc-dock
 
 install -d -m 0755 "$prefix"
-(cd "$src" && npm ci && npm run build && npm prune --omit=dev)
+if [ "$prebuilt" = 0 ]; then
+  (cd "$src" && npm ci && npm run build && npm prune --omit=dev)
+else
+  [ -f "$src/dist/daemon/cli.js" ] && [ -d "$src/node_modules" ] || { echo "install: --prebuilt needs dist/ and node_modules/ in $src" >&2; exit 1; }
+fi
 cp -a "$src/dist" "$src/node_modules" "$src/package.json" "$src/README.md" "$src/web-ui" "$prefix/"
 # The unit's main process: it relays the daemon's sd_notify lines from the main PID (NotifyAccess=main).
 install -d -m 0755 "$prefix/systemd"
@@ -23,8 +33,10 @@ install -d -m 0750 -o root -g bwc-dock /etc/bwc-dock
 [ -f /etc/bwc-dock/config.json ] || install -m 0640 -o root -g bwc-dock "$src/systemd/config.example.json" /etc/bwc-dock/config.json
 install -m 0644 "$src/systemd/bwc-dock.tmpfiles" /usr/lib/tmpfiles.d/bwc-dock.conf
 systemd-tmpfiles --create /usr/lib/tmpfiles.d/bwc-dock.conf
-install -m 0644 "$src/systemd/99-bwc-dock.rules" /etc/udev/rules.d/99-bwc-dock.rules
-udevadm control --reload-rules && udevadm trigger --subsystem-match=tty --subsystem-match=block || true
+# The rules follow detect.usb (one block per recorder model) and detect.mountRoot: re-run this line after changing them.
+node "$prefix/dist/daemon/cli.js" unit udev-rules --config /etc/bwc-dock/config.json > /etc/udev/rules.d/99-bwc-dock.rules.new
+mv /etc/udev/rules.d/99-bwc-dock.rules.new /etc/udev/rules.d/99-bwc-dock.rules
+udevadm control --reload-rules && udevadm trigger --subsystem-match=tty --subsystem-match=usb --subsystem-match=block || true
 install -m 0644 "$src/systemd/bwc-dock.service" /etc/systemd/system/bwc-dock.service
 # The unit is static and denies every IP address but localhost; this drop-in, made from the config, allows the
 # console's network (console.host, address entries of console.allowedHosts) and the upstream store, and follows

@@ -41,7 +41,11 @@ export class Dock {
     this.usbWatcher = new UsbWatcher(
       config.detect.usb.map((u) => ({ vid: parseInt(u.vid, 16), pid: parseInt(u.pid, 16) })),
       this.log,
-      (e) => this.log.info(e, `usb recorder ${e.type}`),
+      (e) => {
+        this.log.info(e, `usb recorder ${e.type}`);
+        // A configured recorder arrived: its slot starts as soon as its serial port exists.
+        if (e.type === 'attach') this.serialWatcher?.rescanSoon();
+      },
     );
     await this.usbWatcher.start();
     this.serialWatcher = new SerialWatcher(config.detect.serialGlobs, this.log, (p) => this.onAttach(p), (p) => this.onDetach(p));

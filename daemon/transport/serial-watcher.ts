@@ -91,6 +91,19 @@ export class SerialWatcher {
     this.onDetach(p);
   }
 
+  /**
+   * A configured recorder was just plugged (USB hot-plug): look for its port at once and every 100 ms for
+   * `forMs`, instead of waiting for inotify or the next 1 s rescan (its tty node follows the USB device shortly).
+   */
+  rescanSoon(forMs = 3000): void {
+    const until = Date.now() + forMs;
+    const tick = () => {
+      for (const s of this.scanners) s();
+      if (Date.now() < until && this.timer) setTimeout(tick, 100).unref();
+    };
+    tick();
+  }
+
   /** Forget a port so a later `add` of the same path counts as a new docking. */
   forget(p: string): void {
     this.known.delete(p);

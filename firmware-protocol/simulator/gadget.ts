@@ -1,0 +1,217 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SerialPort } from 'serialport';
+import { ClipFactory } from './clips.js';
+import { SimulatedRecorder, type SimLogger } from './device.js';
+import type { MscControl } from './handlers.js';
+import { openSimPort } from './pty.js';
+import { addRecording, type RecordingDeps } from './recordings.js';
+import { createRecorderState, type RecorderState } from './state.js';
+
+/**
+ * The simulator's device engine behind a real USB gadget (Linux configfs: CDC-ACM + mass storage), as a
+ * recorder's firmware runs behind its USB port. The serial link is the gadget's tty (`/dev/ttyGS0`); the storage
+ * is an exFAT image file that is the mass-storage function's backing file. Outside mass-storage mode the image is
+ * loop-mounted on the gadget side (the recorder writes its files there) and the LUN has no medium; ENTER_MSC
+ * unmounts it and inserts it as the LUN's medium (the dock's side sees the volume appear, as with a real recorder,
+ * whose storage is only exposed over USB in mass-storage mode); EXIT_MSC or a cable pull ejects it and mounts it
+ * back on the gadget side, where the catalog forgets the files the dock deleted. A cable pull is the UDC leaving
+ * the `configured` state (the tester writes "" to the gadget's UDC): the login ends and the link is reopened when
+ * the UDC is configured again. The state (catalog, sequence numbers, events) is kept in a JSON file, so the
+ * recorder outlives a restart of the machine it runs on, as a real recorder outlives the dock's.
+ */
+export interface GadgetRecorderOptions {
+  /** The gadget side of the CDC-ACM function, e.g. /dev/ttyGS0. */
+  tty: string;
+  /** The exFAT image (the mass-storage function's backing file). */
+  image: string;
+  /** Where the image is loop-mounted outside mass-storage mode. */
+  storageDir: string;
+  /** The configfs LUN folder, e.g. /sys/kernel/config/usb_gadget/bwc/functions/mass_storage.0/lun.0. */
+  lun: string;
+  /** The UDC's state file, e.g. /sys/class/udc/dummy_udc.0/state ("configured" while plugged). */
+  udcState: string;
+  /** The recorder's persistent state (JSON); made from `serial` when missing. */
+  stateFile: string;
+  serial: string;
+  adminPassword?: string;
+  clipsCacheDir: string;
+  log?: SimLogger;
+}
+
+export interface GadgetRecorder {
+  readonly state: RecorderState;
+  /** Record `count` recordings of `segments` segments each, every segment padded to `segmentBytes`. */
+  record(count: number, o?: { segments?: number; segmentBytes?: number }): Promise<void>;
+  /** Write the state file now. */
+  save(): void;
+  stop(): Promise<void>;
+}
+
+const bigintJson = (_k: string, v: unknown) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v);
+const bigintRevive = (_k: string, v: unknown) =>
+  v && typeof v === 'object' && '$bigint' in (v as Record<string, unknown>) ? BigInt((v as { $bigint: string }).$bigint) : v;
+
+function loadState(o: GadgetRecorderOptions): RecorderState {
+  if (fs.existsSync(o.stateFile)) {
+    const s = JSON.parse(fs.readFileSync(o.stateFile, 'utf8'), bigintRevive) as RecorderState;
+    // A restart is a power cycle of the link: not logged in, not in mass-storage mode.
+    s.mode = 'normal';
+    s.login = 'none';
+    s.faults = [];
+    return s;
+  }
+  return createRecorderState({ serial: o.serial, ...(o.adminPassword !== undefined ? { adminPassword: o.adminPassword } : {}) });
+}
+
+/** The image as the recorder's own storage (loop mount) or as the USB medium, never both at once. */
+class ImageVolume implements MscControl {
+  private exposed = false;
+
+  constructor(
+    private readonly o: GadgetRecorderOptions,
+    private readonly state: RecorderState,
+  ) {}
+
+  private isMounted(): boolean {
+    try {
+      execFileSync('mountpoint', ['-q', this.o.storageDir]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  mountStorage(): void {
+    fs.mkdirSync(this.o.storageDir, { recursive: true });
+    if (!this.isMounted()) execFileSync('mount', ['-t', 'exfat', '-o', 'loop', this.o.image, this.o.storageDir]);
+  }
+
+  expose(): void {
+    // Flush and release the image before the host may read it: one writer at a time.
+    if (this.isMounted()) execFileSync('umount', [this.o.storageDir]);
+    fs.writeFileSync(path.join(this.o.lun, 'file'), this.o.image);
+    this.exposed = true;
+    this.o.log?.debug({ image: this.o.image }, 'gadget: medium inserted');
+  }
+
+  async withdraw(): Promise<void> {
+    this.vanish();
+  }
+
+  vanish(): void {
+    if (this.exposed) {
+      // The host may hold the medium locked (a mounted volume): a recorder leaving mass-storage mode does not ask.
+      try {
+        fs.writeFileSync(path.join(this.o.lun, 'forced_eject'), '1');
+      } catch {
+        fs.writeFileSync(path.join(this.o.lun, 'file'), '');
+      }
+      this.exposed = false;
+      this.o.log?.debug({}, 'gadget: medium ejected');
+    }
+    this.mountStorage();
+    this.state.files = this.state.files.filter((f) => fs.existsSync(this.pathOf(f.name)));
+  }
+
+  pathOf(name: string): string {
+    return path.join(this.o.storageDir, ...name.split('/'));
+  }
+}
+
+export async function startGadgetRecorder(o: GadgetRecorderOptions): Promise<GadgetRecorder> {
+  const state = loadState(o);
+  const volume = new ImageVolume(o, state);
+  volume.vanish();
+  const clips = new ClipFactory({ cacheDir: o.clipsCacheDir });
+  const deps: RecordingDeps = { state, clips, storage: volume, now: Date.now };
+  let saved = '';
+  const save = () => {
+    const text = JSON.stringify(state, bigintJson);
+    if (text === saved) return;
+    const tmp = `${o.stateFile}.tmp`;
+    const fd = fs.openSync(tmp, 'w');
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(tmp, o.stateFile);
+    saved = text;
+  };
+  save();
+
+  let port: SerialPort | null = null;
+  let engine: SimulatedRecorder | null = null;
+  let stopped = false;
+  let busy = false;
+
+  const udcConfigured = () => {
+    try {
+      return fs.readFileSync(o.udcState, 'utf8').trim() === 'configured';
+    } catch {
+      return false;
+    }
+  };
+  const pulled = async () => {
+    engine?.detach();
+    engine = null;
+    const p = port;
+    port = null;
+    if (p?.isOpen) await new Promise<void>((r) => p.close(() => r()));
+    volume.vanish();
+    state.mode = 'normal';
+    state.login = 'none';
+    o.log?.debug({}, 'gadget: cable pulled');
+  };
+  const plugged = async () => {
+    const p = await openSimPort(o.tty);
+    p.on('error', (err: Error) => o.log?.debug({ err: err.message }, 'gadget: tty error'));
+    // A hang-up of the gadget tty (the host side went away) ends this link; the poller reopens it.
+    p.on('close', () => {
+      if (port === p) void pulled();
+    });
+    port = p;
+    engine = new SimulatedRecorder(p, state, { msc: volume, log: o.log });
+    o.log?.debug({ tty: o.tty }, 'gadget: link up');
+  };
+  const poll = setInterval(() => {
+    if (busy || stopped) return;
+    busy = true;
+    const up = udcConfigured();
+    const step = up && !port ? plugged() : !up && port ? pulled() : Promise.resolve();
+    step
+      .catch((e: unknown) => o.log?.warn({ err: String(e) }, 'gadget: link change failed'))
+      .finally(() => {
+        busy = false;
+        try {
+          save();
+        } catch (e) {
+          o.log?.warn({ err: String(e) }, 'gadget: state not saved');
+        }
+      });
+  }, 200);
+
+  return {
+    state,
+    save,
+    record: async (count, ro) => {
+      if (state.mode === 'msc') throw new Error('recording while in mass-storage mode: the storage is on the USB side');
+      const segments = ro?.segments ?? 1;
+      for (let i = 0; i < count; i++) {
+        await addRecording(deps, {
+          durationMs: 3000 * segments,
+          segmentMs: 3000,
+          ...(ro?.segmentBytes !== undefined ? { segmentBytes: ro.segmentBytes } : {}),
+        });
+      }
+      execFileSync('sync');
+      save();
+    },
+    stop: async () => {
+      stopped = true;
+      clearInterval(poll);
+      await pulled();
+      save();
+    },
+  };
+}

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# npm run test:appliance: the dock on a real operating system with a real USB recorder.
+#
+# Boots a Debian 12 guest under QEMU (TCG: this machine's /dev/kvm boots no stock kernel), installs the dock in it as
+# the README's "Install on a dock" says (systemd/install.sh, from a built and pruned tree passed in over 9p: the guest
+# has no network), and drives shifts through the real stack: a recorder emulated as a USB composite gadget (dummy_hcd
+# + configfs: CDC-ACM + mass storage, 1209:0001) whose firmware is the project's simulator on the gadget's tty, udev,
+# systemd-mount, the hardened unit, the watchdog, reboots. tests/appliance/guest.sh runs inside, one phase per boot.
+#
+# The guest image is cached in $BWC_VM_CACHE (default /var/cache/bwc-vm), keyed by its recipe; each run boots it
+# through its own qcow2 overlay (the cached image is never written), kept across the run's boots and removed after.
+# Env: BWC_VM_CACHE, MIRROR (default: the one apt uses), REBUILD=1 (ignore the cached image), KEEP=1 (keep the run dir).
+# Prints each step with its time and, last, "N passed, M failed"; exit 0 only when nothing failed. Run as root.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+CACHE=${BWC_VM_CACHE:-/var/cache/bwc-vm}
+SUITE=bookworm
+T0=$(date +%s)
+step(){ echo "=== [$(( $(date +%s) - T0 ))s] $*"; }
+pass=0; fail=0
+[ "$(id -u)" = 0 ] || { echo "test:appliance must run as root (debootstrap, QEMU, swtpm)"; echo "0 passed, 1 failed"; exit 1; }
+for c in qemu-system-x86_64 qemu-img debootstrap mkfs.ext4 node; do
+  command -v $c >/dev/null || { echo "missing $c: apt-get install qemu-system-x86 qemu-utils debootstrap e2fsprogs"; echo "0 passed, 1 failed"; exit 1; }
+done
+MIRROR=${MIRROR:-$( (awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null;
+                     awk '$1=="deb"{print $2; exit}' /etc/apt/sources.list 2>/dev/null; true) | head -1)}
+[ -n "$MIRROR" ] || { echo "no Debian mirror in the apt sources: set MIRROR"; echo "0 passed, 1 failed"; exit 1; }
+# What a dock runs (install.sh's ffmpeg socat xorriso; perl-base and passwd are in every Debian), what the kernel
+# and the tests need (exfatprogs for the recorder's volume, procps), and cryptsetup/TPM tools for encryption at rest.
+PKGS=systemd,systemd-sysv,udev,kmod,linux-image-amd64,initramfs-tools,dosfstools,exfatprogs,cryptsetup-bin,usbutils,procps,sudo,ffmpeg,socat,xorriso,sqlite3,libtss2-esys-3.0.2-0,libtss2-rc0,libtss2-mu0,libtss2-tcti-device0,tpm2-tools
+
+configure_rootfs() {
+  local R=$1
+  echo bwc-dock-vm > $R/etc/hostname
+  printf '127.0.0.1 localhost\n127.0.1.1 bwc-dock-vm\n' > $R/etc/hosts
+  cat > $R/etc/fstab <<'FSTAB'
+/dev/vda  /          ext4  rw,errors=remount-ro  0 1
+share     /mnt/share 9p    trans=virtio,version=9p2000.L,msize=262144,nofail,x-systemd.device-timeout=10s  0 0
+FSTAB
+  mkdir -p $R/mnt/share
+  chroot $R passwd -d root >/dev/null
+  systemctl --root=$R set-default multi-user.target >/dev/null 2>&1
+  systemctl --root=$R disable apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer \
+    fstrim.timer e2scrub_reap.service getty@tty1.service systemd-pstore.service >/dev/null 2>&1 || true
+  # One phase of tests/appliance/guest.sh per boot (the phase is named in the share); the guest powers off after it.
+  cat > $R/etc/systemd/system/bwc-vmtest.service <<'UNIT'
+[Unit]
+Description=bwc-dock appliance test phase (tests/appliance/guest.sh over 9p)
+After=multi-user.target
+RequiresMountsFor=/mnt/share
+ConditionPathExists=/mnt/share/phase
+
+[Service]
+Type=oneshot
+ExecStart=/bin/bash /mnt/share/guest.sh
+StandardOutput=journal+console
+StandardError=journal+console
+TimeoutStartSec=40min
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  systemctl --root=$R enable bwc-vmtest.service >/dev/null 2>&1
+  sed -i 's/^MODULES=.*/MODULES=list/' $R/etc/initramfs-tools/initramfs.conf
+  printf 'virtio_pci\nvirtio_blk\next4\n' > $R/etc/initramfs-tools/modules
+  mount --bind /proc $R/proc; mount --bind /sys $R/sys; mount --bind /dev $R/dev
+  local rc=0; chroot $R update-initramfs -u -k all >/dev/null 2>&1 || rc=$?
+  umount $R/proc $R/sys $R/dev; [ $rc -eq 0 ]
+  # The dock's runtime: this machine's Node (same Debian 12 glibc), where install.sh and the unit look for it.
+  install -m755 "$(readlink -f "$(command -v node)")" $R/usr/bin/node
+  rm -rf $R/var/cache/apt/archives/*.deb
+}
+safe_rm_rootfs(){ local m; for m in proc sys dev; do mountpoint -q "$1/$m" 2>/dev/null && umount -l "$1/$m"; done; rm -rf "$1"; }
+
+KEY=$( { echo "$SUITE $MIRROR $PKGS"; declare -f configure_rootfs; node --version; } | sha256sum | cut -c1-16)
+IMG=$CACHE/$KEY
+mkdir -p "$CACHE"
+step "1. guest image (key $KEY)"
+if [ "${REBUILD:-0}" = 1 ] || [ ! -s $IMG/root.img ] || [ ! -s $IMG/vmlinuz ]; then
+  (
+    exec 9>"$CACHE/.lock"; flock 9
+    rm -rf $IMG.tmp; mkdir -p $IMG.tmp
+    t=$(date +%s)
+    debootstrap --variant=minbase --include=$PKGS $SUITE $IMG.tmp/rootfs "$MIRROR" > $IMG.tmp/debootstrap.log 2>&1 \
+      || { tail -20 $IMG.tmp/debootstrap.log; exit 1; }
+    echo "    debootstrap $SUITE from $MIRROR: $(( $(date +%s) - t ))s"
+    configure_rootfs $IMG.tmp/rootfs
+    cp $IMG.tmp/rootfs/boot/vmlinuz-* $IMG.tmp/vmlinuz; cp $IMG.tmp/rootfs/boot/initrd.img-* $IMG.tmp/initrd.img
+    mkfs.ext4 -q -F -L root -d $IMG.tmp/rootfs $IMG.tmp/root.img 3G
+    safe_rm_rootfs $IMG.tmp/rootfs
+    rm -rf $IMG; mv $IMG.tmp $IMG
+    # Older images (other keys) are of no more use.
+    for d in "$CACHE"/*; do [ -d "$d" ] && [ "$d" != "$IMG" ] && rm -rf "$d"; done
+    true
+  ) || { echo "guest image build failed"; echo "0 passed, 1 failed"; exit 1; }
+  echo "    built in $(( $(date +%s) - T0 ))s (cold cache)"
+else
+  echo "    cached: $IMG (warm cache)"
+fi
+[ "${BUILD_ONLY:-0}" = 1 ] && exit 0
+
+RUN=$(mktemp -d /var/tmp/bwc-appliance.XXXXXX)
+SHARE=$RUN/share
+QEMU_PID=""; SWTPM_PID=""
+cleanup(){
+  [ -n "$QEMU_PID" ] && kill "$QEMU_PID" 2>/dev/null || true
+  [ -n "$SWTPM_PID" ] && kill "$SWTPM_PID" 2>/dev/null || true
+  [ "${KEEP:-0}" = 1 ] && echo "run dir kept: $RUN" || rm -rf "$RUN"
+}
+trap cleanup EXIT
+
+step "2. the dock as a built and pruned tree (npm run build; npm prune --omit=dev on a copy)"
+npm run build >/dev/null
+mkdir -p $SHARE/src $SHARE/results
+cp -a package.json package-lock.json README.md web-ui systemd dist node_modules $SHARE/src/
+(cd $SHARE/src && npm prune --omit=dev --offline --no-audit --no-fund >/dev/null 2>&1)
+cp tests/appliance/guest.sh $SHARE/guest.sh
+echo "    $(du -sh $SHARE/src | cut -f1) to install"
+# Clip templates made here (ffmpeg is the same Debian 12 build in the guest): the simulator in the guest then only
+# stream-copies them, as on the host.
+mkdir -p $SHARE/clip-cache
+node --input-type=module -e "
+  const { ClipFactory } = await import('$ROOT/dist/firmware-protocol/simulator/clips.js');
+  const f = new ClipFactory({ cacheDir: '$SHARE/clip-cache' });
+  await f.make({ kind: 'video', durationMs: 3000, dest: '$RUN/warm.mp4', createdAt: Date.now(), unique: 'warm' });
+" && rm -f $RUN/warm.mp4
+
+qemu-img create -q -f qcow2 -b $IMG/root.img -F raw $RUN/overlay.qcow2
+
+# boot PHASE: one boot of the guest running guest.sh PHASE; QEMU is ended by the guest's poweroff.
+boot(){
+  local phase=$1 t=$(date +%s)
+  echo "$phase" > $SHARE/phase
+  timeout 900 qemu-system-x86_64 -accel tcg -machine q35 -cpu max -m 1600 -smp 2 -nographic -no-reboot \
+    -kernel $IMG/vmlinuz -initrd $IMG/initrd.img \
+    -append "console=ttyS0 root=/dev/vda rw panic=-1 quiet systemd.show_status=0" \
+    -drive file=$RUN/overlay.qcow2,format=qcow2,if=virtio,cache=writeback \
+    -virtfs local,path="$SHARE",mount_tag=share,security_model=none,id=share \
+    </dev/null > $RUN/serial-$phase.log 2>&1 &
+  QEMU_PID=$!
+  wait $QEMU_PID || echo "    qemu exit status $?"
+  QEMU_PID=""
+  echo "    boot '$phase': $(( $(date +%s) - t ))s"
+}
+# collect PHASE: the guest's PASS/FAIL lines and step times into this run's totals.
+collect(){
+  local f=$SHARE/results/$1.log
+  if ! grep -q '^phase-done' $f 2>/dev/null; then
+    echo "FAIL: phase '$1' did not finish; serial console tail:"; tail -30 $RUN/serial-$1.log | sed 's/^/    /'
+    [ -f $f ] && tail -30 $f | sed 's/^/    /'
+    fail=$((fail+1))
+  fi
+  [ -f $f ] || return 0
+  grep -E '^(---|PASS|FAIL)' $f | sed 's/^/    /'
+  pass=$((pass + $(grep -c '^PASS' $f || true))); fail=$((fail + $(grep -c '^FAIL' $f || true)))
+}
+
+step "3. boot 1: install as the README says, a shift over USB (offload, sign, erase, unplug mid-file, replug, verify), watchdog and crash restarts, power-off mid-offload"
+boot shift; collect shift
+step "4. boot 2: the offload cut by the power-off resumes; verify"
+boot resume; collect resume
+[ "${KEEP:-0}" = 1 ] && for p in shift resume; do cp $SHARE/results/$p.log $RUN/ 2>/dev/null || true; done
+step "done in $(( $(date +%s) - T0 ))s"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
