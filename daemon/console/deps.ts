@@ -27,6 +27,8 @@ export interface ConsoleDeps {
   retention?: Pick<RetentionServices, 'service' | 'archives'>;
   /** SSE heartbeat interval (default 15 s). */
   heartbeatMs?: number;
+  /** Free bytes on the data directory's file system, for the dock's screen (default: statfs of config.dataDir). */
+  diskFree?: () => Promise<number>;
 }
 
 /** The logged-in user of a request, set by the guard. */

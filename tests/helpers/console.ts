@@ -62,7 +62,7 @@ export const testHasher = (o: { concurrency?: number; maxQueue?: number; scrypt?
   new PasswordHasher({ cost: { N: 1 << 10, r: 8, p: 1 }, ...o });
 
 export async function build(
-  opts: { open?: OpenRecorderLink; loginLimit?: { max: number; windowMs: number }; sessionHours?: number; idleMinutes?: number; heartbeatMs?: number; tls?: boolean; passwords?: PasswordHasher; consoleConfig?: Record<string, unknown> } = {},
+  opts: { open?: OpenRecorderLink; loginLimit?: { max: number; windowMs: number }; sessionHours?: number; idleMinutes?: number; heartbeatMs?: number; tls?: boolean; passwords?: PasswordHasher; consoleConfig?: Record<string, unknown>; diskFree?: () => Promise<number> } = {},
 ): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bwc-console-'));
   for (const d of ['footage', 'manifests', 'keys', 'cache', 'tmp']) mkdirSync(join(dataDir, d), { recursive: true });
@@ -87,6 +87,7 @@ export async function build(
     iso,
     ...(opts.loginLimit ? { loginLimit: opts.loginLimit } : {}),
     ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
+    ...(opts.diskFree ? { diskFree: opts.diskFree } : {}),
   });
   const sessions = new Map<string, Login>();
   const h: Harness = {

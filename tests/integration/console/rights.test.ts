@@ -33,6 +33,8 @@ interface Case {
 const CASES: Case[] = [
   { method: 'GET', pattern: '/api/me', url: () => '/api/me', allowed: ALL },
   { method: 'GET', pattern: '/api/slots', url: () => '/api/slots', allowed: ALL },
+  { method: 'GET', pattern: '/api/slots/ended', url: () => '/api/slots/ended', allowed: ALL },
+  { method: 'POST', pattern: '/api/slots/ended/:sessionId/seen', url: () => '/api/slots/ended/none/seen', allowed: ALL },
   { method: 'GET', pattern: '/api/keys/dock.pub.pem', url: () => '/api/keys/dock.pub.pem', allowed: ALL },
   { method: 'GET', pattern: '/api/devices', url: () => '/api/devices', allowed: READ },
   { method: 'GET', pattern: '/api/devices/:serial', url: () => '/api/devices/SN000001', allowed: READ },
@@ -123,7 +125,7 @@ const CASES: Case[] = [
   { method: 'GET', pattern: '/api/reports/yearly/reminder', url: () => '/api/reports/yearly/reminder', allowed: REPORTS },
 ];
 /** Routes the table leaves to their own tests: open ones, logout (ends the session), the SSE stream (never ends). */
-const ELSEWHERE = ['POST /api/login', 'GET /api/health', 'POST /api/logout', 'GET /api/slots/stream'];
+const ELSEWHERE = ['POST /api/login', 'GET /api/health', 'GET /api/kiosk', 'POST /api/logout', 'GET /api/slots/stream'];
 
 let h: Harness;
 let f: Fixture;
