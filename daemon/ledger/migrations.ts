@@ -743,4 +743,9 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX report_exports_year ON report_exports(year, exported_at_ms);
   `,
+  // 12 (issue 18): a flag search for what a docking found (clock drift, a missing file, an interruption) finds the
+  // recordings of that docking: the findings name the session, this index finds its recordings.
+  `
+  CREATE INDEX recordings_session ON recordings(session_id);
+  `,
 ];

@@ -235,7 +235,25 @@ export class RecordingRepo {
     return (this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail);
   }
 
+  /** A search by a docking's finding: the findings' kind index, then the recordings of those sessions. */
+  private findingSearchSql(q: RecordingQuery): { sql: string; args: unknown[] } {
+    const { flag: _flag, ...rest } = q;
+    const inner = this.searchSql(rest);
+    const cond = `(r.session_id IN (SELECT session_id FROM findings WHERE kind = ? AND session_id IS NOT NULL)
+      OR r.id IN (SELECT recording_id FROM findings WHERE kind = ? AND recording_id IS NOT NULL))`;
+    const at = inner.sql.indexOf(' ORDER BY ');
+    const head = inner.sql.slice(0, at);
+    const sql = head.includes(' WHERE ') ? `${head} AND ${cond}${inner.sql.slice(at)}` : `${head} WHERE ${cond}${inner.sql.slice(at)}`;
+    // The condition's two arguments come after the WHERE's and before the LIMIT.
+    const args = [...inner.args.slice(0, -1), q.flag, q.flag, inner.args.at(-1)];
+    return { sql, args };
+  }
+
   private searchSql(q: RecordingQuery): { sql: string; args: unknown[] } {
+    // What a docking found is a finding of its session, not a flag of each file (issue 18: the flag search found
+    // nothing for drift, missing files or interruptions the findings list shows): such a search answers the
+    // recordings of the dockings with such a finding, and those the finding names.
+    if (q.flag && DOCKING_FINDINGS.has(q.flag)) return this.findingSearchSql(q);
     // A search by flag alone (with or without a time range) walks that flag's index in sort order, so a rare
     // flag never scans the whole table; with an officer, serial or case the narrower index leads as before.
     const byFlag = !!q.flag && !q.officerNo && !q.serial && !q.ids;
@@ -264,5 +282,8 @@ export class RecordingRepo {
     return { sql, args: [...args, q.limit] };
   }
 }
+
+/** Findings a docking raises about the session rather than a file (they flag no recording row). */
+export const DOCKING_FINDINGS: ReadonlySet<string> = new Set(['drift', 'seq_missing', 'interrupted', 'gap']);
 
 export const sortMsOf = (r: Recording) => r.correctedStartMs ?? r.recordedStartMs ?? r.offloadedAtMs;

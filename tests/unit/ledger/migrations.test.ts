@@ -224,8 +224,17 @@ describe('each migration on a populated ledger of the version before it', () => 
     ledger.close();
   });
 
+  it("12 (a docking's findings in the flag search): old recordings are found by their docking's drift", () => {
+    const db = ledgerBefore('CREATE INDEX recordings_session');
+    const rows = populate(db);
+    const ledger = migrateAndOpen(db, rows);
+    ledger.findings.raise({ kind: 'drift', detail: 'clock 95 s fast', serial: 'SN000001', sessionId: 'S1' }, T0);
+    expect(ledger.recordings.query({ flag: 'drift', limit: 10 }).map((r) => r.id).sort((a, b) => a - b)).toEqual([...rows.recordings].sort((a, b) => a - b));
+    ledger.close();
+  });
+
   it('covers every migration after the first', () => {
-    const markers = ['CREATE TABLE web_sessions', 'CREATE TABLE holds', 'CREATE INDEX recordings_checkout', 'ALTER TABLE device_events ADD COLUMN tz', 'pending_kind', 'access_register_v7', 'evidence_counters', 'CREATE TABLE media_probes', 'CREATE TABLE upstream_outbox', 'CREATE TABLE spot_checks'];
+    const markers = ['CREATE TABLE web_sessions', 'CREATE TABLE holds', 'CREATE INDEX recordings_checkout', 'ALTER TABLE device_events ADD COLUMN tz', 'pending_kind', 'access_register_v7', 'evidence_counters', 'CREATE TABLE media_probes', 'CREATE TABLE upstream_outbox', 'CREATE TABLE spot_checks', 'CREATE INDEX recordings_session'];
     expect(markers.map(indexOf)).toEqual(MIGRATIONS.slice(1).map((_, i) => i + 1));
   });
 });
