@@ -9,3 +9,6 @@ for (const name of ['index.html', 'app.css', 'favicon.svg']) copyFileSync(new UR
 // The common-password list the console checks new passwords against (daemon/ledger/passwords.ts reads it beside itself).
 mkdirSync(new URL('../dist/daemon/ledger/', import.meta.url), { recursive: true });
 copyFileSync(new URL('../daemon/ledger/common-passwords.txt', import.meta.url), new URL('../dist/daemon/ledger/common-passwords.txt', import.meta.url));
+// Chart.js (the yearly report's charts), from the dock itself: the dock has no internet, and the CSP allows scripts from 'self' only.
+mkdirSync(new URL('vendor/', ui), { recursive: true });
+copyFileSync(new URL('../node_modules/chart.js/dist/chart.umd.min.js', import.meta.url), new URL('vendor/chart.umd.min.js', ui));

@@ -1,3 +1,4 @@
+import { oversightEn } from './oversight.js';
 import type { Key } from './zh.js';
 
 /** English: every key of the Chinese catalogue (a missing one is a type error). */
@@ -377,4 +378,5 @@ export const en: Record<Key, string> = {
   'audit.filter': 'Filter',
   'audit.export': 'Export CSV',
   'audit.subject': 'on {s}',
+  ...oversightEn,
 };

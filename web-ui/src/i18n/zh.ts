@@ -3,6 +3,8 @@
  * 用语以制度原文为准：执法记录仪、音像记录、台账、调阅、保存期限、封存（见 docs/glossary.md）。
  * `{name}` 由 t() 的参数替换。
  */
+import { oversightZh } from './oversight.js';
+
 export const zh = {
   'app.name': '执法记录仪采集站',
   'app.loading': '正在加载…',
@@ -380,6 +382,7 @@ export const zh = {
   'audit.export': '导出 CSV',
   'audit.subject': '对象：{s}',
 
+  ...oversightZh,
 } as const;
 
 export type Key = keyof typeof zh;
