@@ -7,7 +7,7 @@ import { AbortedError, LinkClosedError, LinkError, ProtocolError } from '../../f
 import { deviceTimeFromEpoch, epochFromDeviceTime } from '../../firmware-protocol/codec/fields.js';
 import type { FileEntry, Hello, InfoBlock, RecorderStatus } from '../../firmware-protocol/codec/payloads.js';
 import { DockError } from '../errors.js';
-import { eraseSignedOriginals } from '../ingest/erase.js';
+import { type CopiedFile, eraseSignedOriginals } from '../ingest/erase.js';
 import { slotReason } from '../error-catalogue.js';
 import { IngestError } from '../ingest/errors.js';
 import type { DockingManifest, ManifestFileEntry } from '../ingest/manifest.js';
@@ -307,8 +307,8 @@ export class DockingSession {
   }
 
   private erasedSeqs: number[] = [];
-  /** Catalog name → SHA-256 of what this session copied from that path on the volume. */
-  private readonly copiedHashes = new Map<string, string>();
+  /** Catalog name → SHA-256 of what this session copied from that path on the volume, and which file that was. */
+  private readonly copiedHashes = new Map<string, CopiedFile>();
 
   /** What the ledger knows that the planner needs, read before it runs (the planner reads nothing itself). */
   private readFacts(serial: string, input: { info: InfoBlock; catalog: FileEntry[] }, lastSyncAtMs: number | null): LedgerFacts {
@@ -497,6 +497,8 @@ export class DockingSession {
         if (!(e instanceof IngestError)) throw e;
         return this.failFile(volumePath, item.entry, e);
       }
+      // The file this path names before and after the copy: the erase trusts the copy's hash only for that very file.
+      const before = await lstat(src).catch(() => null);
       const raised: string[] = [];
       // Files in flight are not on disk yet: the free-space floor counts them as written.
       const reserved = [...inFlight.values()].reduce((a, f) => a + Math.max(0, f.planned - f.done), 0);
@@ -521,7 +523,10 @@ export class DockingSession {
           volumeDev,
         );
         for (const k of raised) this.noteFinding(k);
-        this.copiedHashes.set(item.entry.name, out.sha256);
+        const after = await lstat(src).catch(() => null);
+        if (before && after && before.dev === after.dev && before.ino === after.ino && before.mtimeMs === after.mtimeMs) {
+          this.copiedHashes.set(item.entry.name, { sha256: out.sha256, dev: after.dev, ino: after.ino, mtimeMs: after.mtimeMs });
+        }
         inFlight.delete(item);
         committed += out.size;
         this.bumpProgress({ filesDone: this.progress.filesDone + 1, bytesDone: shown(), rate: rate(shown(), started) });

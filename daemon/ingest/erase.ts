@@ -19,13 +19,21 @@ export interface EraseDeps {
   signal?: AbortSignal;
 }
 
+/** What a session copied from a volume path: the hash of its bytes, and the file it read (device, inode, and mtime: an inode number is reused). */
+export interface CopiedFile {
+  sha256: string;
+  dev: number;
+  ino: number;
+  mtimeMs: number;
+}
+
 export interface EraseRequest {
   volumePath: string;
   serial: string;
   sessionId: string;
   catalog: ReadonlyArray<FileEntry>;
-  /** Catalog name → SHA-256 of what this session copied from that very path (no second read needed). */
-  copiedHashes: ReadonlyMap<string, string>;
+  /** Catalog name → what this session copied from that very path: no second read while the path names that same file. */
+  copiedHashes: ReadonlyMap<string, CopiedFile>;
 }
 
 /**
@@ -62,9 +70,12 @@ export async function eraseSignedOriginals(d: EraseDeps, r: EraseRequest): Promi
         d.log.error({ seq: entry.seq, storedPath: rec.storedPath }, 'stored copy missing or of the wrong size: not erasing the original');
         continue;
       }
-      // What is on the volume must be what was stored: known when this session copied it from this very
-      // path, else hashed now (an earlier docking stored it; the volume could hold other content).
-      const onVolume = r.copiedHashes.get(entry.name) ?? (await hash(src, d.signal));
+      // What is on the volume must be what was stored: known when this session copied this very file (same
+      // device, inode and mtime: not another volume or file put in its place since), else hashed now (an earlier docking stored
+      // it, or the path now names another file; the volume could hold other content).
+      const copied = r.copiedHashes.get(entry.name);
+      const same = copied && copied.dev === st.dev && copied.ino === st.ino && copied.mtimeMs === st.mtimeMs;
+      const onVolume = same ? copied.sha256 : await hash(src, d.signal);
       if (onVolume !== rec.sha256) {
         d.log.warn({ seq: entry.seq, name: entry.name }, 'volume file differs from the stored copy: not erased');
         continue;

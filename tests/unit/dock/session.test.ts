@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DockingSession } from '../../../daemon/dock/session.js';
@@ -216,5 +217,35 @@ describe('a session ending after its recorder was docked again on the same port'
     r.unplug();
     expect(await done).toBe('interrupted');
     expect(fx.ctx.slots.get('mem:10')).toEqual(fresh);
+  });
+});
+
+describe('a volume swapped between the copy and the erase', () => {
+  it('is checked file by file again: files of the same names and sizes but other bytes are not erased', async () => {
+    f = await dockFixture();
+    const fx = f;
+    const r = fx.recorder('A000111', { files: 2 });
+    const at = join(fx.config.detect.mountRoot, 'BWCA000111');
+    // While the manifest is made durable (after every copy, before the erase), another volume takes the
+    // recorder's place under its label: the same names and sizes, other bytes.
+    let swapped = false;
+    const fsyncDir = fx.ops.fsyncDir;
+    fx.ops.fsyncDir = async (p) => {
+      if (!swapped && p.endsWith('/manifests')) {
+        swapped = true;
+        renameSync(at, join(fx.dir, 'the-recorders-volume'));
+        for (const file of r.state.files) {
+          const dest = join(at, ...file.name.split('/'));
+          mkdirSync(join(dest, '..'), { recursive: true });
+          writeFileSync(dest, randomBytes(Number(file.size)));
+        }
+      }
+      return fsyncDir(p);
+    };
+    const session = new DockingSession(fx.ctx, 'mem:11', r.link);
+    await session.run();
+    expect(swapped).toBe(true);
+    expect(fx.ops.calls.filter((c) => c.startsWith('unlinkOnVolume'))).toEqual([]);
+    expect(fx.ledger.recordings.all().every((x) => x.erasedAtMs === null)).toBe(true);
   });
 });

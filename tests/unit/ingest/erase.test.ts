@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -71,5 +71,33 @@ describe('eraseSignedOriginals stopped', () => {
     const bySeq = new Map(ledger.recordings.all().map((r) => [r.seq, r]));
     expect(bySeq.get(1)!.erasedAtMs).toBe(9);
     expect(bySeq.get(2)!.erasedAtMs).toBeNull();
+  });
+});
+
+describe('eraseSignedOriginals and what this session copied', () => {
+  it('trusts the copy’s hash only for the very file copied; another file at that path is hashed, and kept when its bytes differ', async () => {
+    const [same, swapped] = [await storedAndSigned(3), await storedAndSigned(4)];
+    const path = (e: FileEntry) => join(dir, 'vol', ...e.name.split('/'));
+    const rec = (seq: number) => ledger.recordings.all().find((x) => x.seq === seq)!;
+    const st3 = statSync(path(same));
+    const st4 = statSync(path(swapped));
+    // seq 4's path now names another file of the same size (another volume in the recorder's place); the
+    // file system may well give it the inode number just freed.
+    rmSync(path(swapped));
+    writeFileSync(path(swapped), randomBytes(Number(swapped.size)));
+    utimesSync(path(swapped), st4.atime, new Date(st4.mtimeMs + 2_000)); // written later, whatever the clock's grain
+    const copiedHashes = new Map([
+      [same.name, { sha256: rec(3).sha256, dev: st3.dev, ino: st3.ino, mtimeMs: st3.mtimeMs }],
+      [swapped.name, { sha256: rec(4).sha256, dev: st4.dev, ino: st4.ino, mtimeMs: st4.mtimeMs }],
+    ]);
+    const hashed: string[] = [];
+    const hash = async (p: string) => (hashed.push(p), hashFile(p));
+    const out = await eraseSignedOriginals(
+      { dataDir: join(dir, 'data'), ledger, ops: realStorage, log, now: () => 9, hash },
+      { volumePath: join(dir, 'vol'), serial: SERIAL, sessionId: 'S0', catalog: [same, swapped], copiedHashes },
+    );
+    expect(out.erasedSeqs).toEqual([3]);
+    expect(hashed).toEqual([path(swapped)]);
+    expect(existsSync(path(swapped))).toBe(true);
   });
 });
