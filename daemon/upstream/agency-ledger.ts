@@ -108,6 +108,25 @@ const MIGRATIONS: string[] = [
   CREATE TABLE access_register (dock_id text NOT NULL, local_id text NOT NULL, username text, recording_local_id bigint, kind text, data jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (dock_id, local_id));
   CREATE TABLE retention_decisions (dock_id text NOT NULL, local_id text NOT NULL, data jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (dock_id, local_id));
   `,
+  // 2: the agency console's own access register: every playback of footage from the store, with who, when, what and
+  // on what ground (the Range requests of one playback within 30 minutes are one view, as on a dock).
+  `
+  CREATE TABLE agency_access_register (
+    id bigserial PRIMARY KEY,
+    kind text NOT NULL CHECK (kind IN ('view')),
+    dock_id text NOT NULL,
+    recording_local_id bigint NOT NULL,
+    username text NOT NULL,
+    role text NOT NULL,
+    ground text NOT NULL,
+    playback_key text NOT NULL,
+    at timestamptz NOT NULL DEFAULT now(),
+    last_at timestamptz NOT NULL DEFAULT now(),
+    requests integer NOT NULL DEFAULT 1
+  );
+  CREATE INDEX agency_access_register_playback ON agency_access_register(playback_key, dock_id, recording_local_id, last_at);
+  CREATE INDEX agency_access_register_recording ON agency_access_register(dock_id, recording_local_id, at);
+  `,
 ];
 
 type Row = Record<string, unknown>;
@@ -197,7 +216,7 @@ export class AgencyLedger {
   }
 
   private async migrate(): Promise<void> {
-    const c = await this.pool.connect();
+    const { c, done } = await this.checkout();
     try {
       await c.query('BEGIN');
       await c.query('SELECT pg_advisory_xact_lock(1616161616)');
@@ -214,7 +233,7 @@ export class AgencyLedger {
       await c.query('ROLLBACK').catch(() => undefined);
       throw e;
     } finally {
-      c.release();
+      done();
     }
   }
 
@@ -222,8 +241,28 @@ export class AgencyLedger {
     await this.pool.end();
   }
 
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * A client out of the pool, with an error listener while it is out: PostgreSQL ending the connection between two
+   * queries of a transaction (a restart) must fail that transaction, not crash the dock as an unhandled 'error'.
+   */
+  private async checkout(): Promise<{ c: pg.PoolClient; done(): void }> {
     const c = await this.pool.connect();
+    let lost: Error | null = null;
+    const onError = (e: Error) => {
+      lost = e;
+    };
+    c.on('error', onError);
+    return {
+      c,
+      done: () => {
+        c.off('error', onError);
+        c.release(lost ?? undefined);
+      },
+    };
+  }
+
+  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const { c, done } = await this.checkout();
     try {
       await c.query('BEGIN');
       const r = await fn(c);
@@ -233,7 +272,7 @@ export class AgencyLedger {
       await c.query('ROLLBACK').catch(() => undefined);
       throw e;
     } finally {
-      c.release();
+      done();
     }
   }
 
@@ -433,6 +472,202 @@ export class AgencyLedger {
     );
     return rows.map((r) => ({ dockId: r.dock_id, sessionId: r.session_id, seqno: r.seqno, state: r.state, problem: r.problem }));
   }
+}
+
+/** A recording as agency search shows it. */
+export interface AgencyRecording {
+  dockId: string;
+  id: number;
+  serial: string;
+  officerNo: string | null;
+  unitNo: string | null;
+  evidenceNo: string | null;
+  name: string;
+  size: number;
+  sha256: string;
+  deviceSha256: string | null;
+  recordedStart: string | null;
+  correctedStart: string | null;
+  offloadedAt: string | null;
+  durationMs: number | null;
+  flags: string[];
+  retainUntil: string | null;
+  hold: boolean;
+  confidential: string | null;
+  purged: boolean;
+  /** The store's key and version of its footage, null until replicated. */
+  objectKey: string;
+  versionId: string | null;
+}
+
+export interface RecordingSearch {
+  dock?: string;
+  serial?: string;
+  officer?: string;
+  flag?: string;
+  fromMs?: number;
+  toMs?: number;
+  /** Keyset: strictly after this (sort time, dock, id) in newest-first order. */
+  after?: { sortAtMs: number; dockId: string; id: number };
+  /** Confidential recordings shown only when true, or when their officer is `own`. */
+  seesConfidential: boolean;
+  own?: string;
+  limit: number;
+}
+
+export interface FleetDock {
+  dockId: string;
+  enrolled: boolean;
+  lastContactAt: string | null;
+  objectsPending: number | null;
+  rowsPending: number | null;
+  /** Seconds since the oldest change the dock has not sent yet was made (0 with nothing pending). */
+  lagSeconds: number | null;
+  clockSynced: boolean | null;
+  openFindings: number;
+  manifestProblems: number;
+  recordings: number;
+}
+
+type RecRow = {
+  dock_id: string;
+  local_id: string;
+  serial: string;
+  officer_no: string | null;
+  unit_no: string | null;
+  evidence_no: string | null;
+  name: string;
+  size: string;
+  sha256: string;
+  device_sha256: string | null;
+  recorded_start: string | null;
+  corrected_start: string | null;
+  offloaded_at: string | null;
+  duration_ms: string | null;
+  flags: string[];
+  retain_until_text: string | null;
+  held: boolean;
+  confidential: string | null;
+  purged_at: Date | null;
+  stored_path: string;
+  version_id: string | null;
+  sort_at: Date | null;
+};
+
+const toAgencyRecording = (r: RecRow): AgencyRecording & { sortAtMs: number } => ({
+  dockId: r.dock_id,
+  id: Number(r.local_id),
+  serial: r.serial,
+  officerNo: r.officer_no,
+  unitNo: r.unit_no,
+  evidenceNo: r.evidence_no,
+  name: r.name,
+  size: Number(r.size),
+  sha256: r.sha256,
+  deviceSha256: r.device_sha256,
+  recordedStart: r.recorded_start,
+  correctedStart: r.corrected_start,
+  offloadedAt: r.offloaded_at,
+  durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
+  flags: r.flags,
+  retainUntil: r.retain_until_text,
+  hold: r.held,
+  confidential: r.confidential,
+  purged: r.purged_at !== null,
+  objectKey: `${r.dock_id}/${r.stored_path}`,
+  versionId: r.version_id,
+  sortAtMs: r.sort_at ? r.sort_at.getTime() : 0,
+});
+
+const REC_SELECT = `SELECT r.dock_id, r.local_id, r.serial, r.officer_no, r.unit_no, r.evidence_no, r.name, r.size, r.sha256, r.device_sha256, r.recorded_start, r.corrected_start,
+  r.offloaded_at, r.duration_ms, r.flags, r.retain_until_text, r.held, r.confidential, r.purged_at, r.stored_path, o.version_id, r.sort_at
+  FROM recordings r LEFT JOIN objects o ON o.key = r.dock_id || '/' || r.stored_path AND o.deleted_at IS NULL`;
+
+/** Agency-wide search, newest first, keyset-paged. */
+export async function searchRecordings(a: AgencyLedger, q: RecordingSearch): Promise<Array<AgencyRecording & { sortAtMs: number }>> {
+  const where: string[] = [];
+  const p: unknown[] = [];
+  const add = (sql: string, v: unknown) => {
+    p.push(v);
+    where.push(sql.replace('?', `$${p.length}`));
+  };
+  if (q.dock) add('r.dock_id = ?', q.dock);
+  if (q.serial) add('r.serial = ?', q.serial);
+  if (q.officer) add('r.officer_no = ?', q.officer);
+  if (q.own) add('r.officer_no = ?', q.own);
+  if (q.flag) add('? = ANY (r.flags)', q.flag);
+  if (q.fromMs !== undefined) add('r.sort_at >= ?', new Date(q.fromMs).toISOString());
+  if (q.toMs !== undefined) add('r.sort_at < ?', new Date(q.toMs).toISOString());
+  // An officer (`own`) sees their own recordings, confidential or not; other roles only when they see confidential ones.
+  if (!q.seesConfidential && !q.own) where.push('r.confidential IS NULL');
+  if (q.after) {
+    p.push(new Date(q.after.sortAtMs).toISOString(), q.after.dockId, q.after.id);
+    const n = p.length;
+    where.push(`(r.sort_at < $${n - 2}::timestamptz OR (r.sort_at = $${n - 2}::timestamptz AND (r.dock_id, r.local_id) > ($${n - 1}::text, $${n}::bigint)))`);
+  }
+  p.push(q.limit);
+  const sql = `${REC_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.sort_at DESC, r.dock_id, r.local_id LIMIT $${p.length}`;
+  const { rows } = await a.pool.query<RecRow>(sql, p);
+  return rows.map(toAgencyRecording);
+}
+
+export async function getRecording(a: AgencyLedger, dockId: string, id: number): Promise<(AgencyRecording & { sortAtMs: number }) | null> {
+  const { rows } = await a.pool.query<RecRow>(`${REC_SELECT} WHERE r.dock_id = $1 AND r.local_id = $2`, [dockId, id]);
+  return rows[0] ? toAgencyRecording(rows[0]) : null;
+}
+
+/** A view of footage at the agency, coalesced per playback (one login session, one recording, 30 minutes). */
+export async function registerView(a: AgencyLedger, v: { dockId: string; id: number; username: string; role: string; ground: string; playbackKey: string }): Promise<void> {
+  const r = await a.pool.query(
+    `UPDATE agency_access_register SET last_at = now(), requests = requests + 1
+     WHERE id = (SELECT id FROM agency_access_register WHERE playback_key = $1 AND dock_id = $2 AND recording_local_id = $3 AND last_at > now() - interval '30 minutes' ORDER BY id DESC LIMIT 1)`,
+    [v.playbackKey, v.dockId, v.id],
+  );
+  if (r.rowCount === 0) {
+    await a.pool.query(`INSERT INTO agency_access_register (kind, dock_id, recording_local_id, username, role, ground, playback_key) VALUES ('view', $1, $2, $3, $4, $5, $6)`, [
+      v.dockId,
+      v.id,
+      v.username,
+      v.role,
+      v.ground,
+      v.playbackKey,
+    ]);
+  }
+}
+
+/** Every dock the agency knows: last contact, backlog, lag, clock, open findings, manifests not ok. */
+export async function fleet(a: AgencyLedger): Promise<FleetDock[]> {
+  const { rows } = await a.pool.query<{
+    dock_id: string;
+    enrolled: boolean;
+    last_contact_at: Date | null;
+    objects_pending: number | null;
+    rows_pending: number | null;
+    lag: number | null;
+    clock_synced: boolean | null;
+    open_findings: string;
+    manifest_problems: string;
+    recordings: string;
+  }>(
+    `SELECT d.dock_id, d.public_key_pem IS NOT NULL AS enrolled, d.last_contact_at, d.objects_pending, d.rows_pending,
+       CASE WHEN d.oldest_pending_at IS NULL THEN 0 ELSE extract(epoch FROM now() - d.oldest_pending_at)::integer END AS lag, d.clock_synced,
+       (SELECT count(*) FROM findings f WHERE f.dock_id = d.dock_id AND f.state = 'open') AS open_findings,
+       (SELECT count(*) FROM manifests m WHERE m.dock_id = d.dock_id AND m.state <> 'ok') AS manifest_problems,
+       (SELECT count(*) FROM recordings r WHERE r.dock_id = d.dock_id) AS recordings
+     FROM docks d ORDER BY d.dock_id`,
+  );
+  return rows.map((r) => ({
+    dockId: r.dock_id,
+    enrolled: r.enrolled,
+    lastContactAt: r.last_contact_at ? r.last_contact_at.toISOString() : null,
+    objectsPending: r.objects_pending,
+    rowsPending: r.rows_pending,
+    lagSeconds: r.last_contact_at === null ? null : r.lag,
+    clockSynced: r.clock_synced,
+    openFindings: Number(r.open_findings),
+    manifestProblems: Number(r.manifest_problems),
+    recordings: Number(r.recordings),
+  }));
 }
 
 /** The key that signs the manifest after this one: a verified key_rotation hands over to its new key. */

@@ -2,7 +2,7 @@ import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_proces
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { DeleteObjectCommand, ListMultipartUploadsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListMultipartUploadsCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgencyLedger } from '../../../daemon/upstream/agency-ledger.js';
 import { ObjectStore } from '../../../daemon/upstream/store.js';
@@ -275,6 +275,34 @@ describe.sequential('replication to the agency store and ledger', () => {
     expect((await fetch(`${base}/api/upstream`)).status).toBe(401);
   });
 
+  it('the daemon SIGKILLed mid-upload: after its restart the footage is in the store once, as one version', async () => {
+    const configFile = join(c.dir, 'config.json');
+    const r = await c.recorder('C000002', { plugged: false });
+    await r.addRecording({ durationMs: 2000, segmentBytes: 48 * 1024 * 1024 });
+    await r.replug();
+    await waitForAsync(
+      'a multipart upload in progress',
+      async () => ((await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: 'dock-c/footage/C000002/' })).catch(() => null))?.Uploads?.length ?? 0) > 0,
+      60_000,
+      10,
+    );
+    cProc!.kill('SIGKILL');
+    await new Promise((res) => cProc!.once('exit', res));
+    cProc = spawn(process.execPath, [cli, 'start', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    cProc.stderr!.on('data', () => undefined);
+    await waitForAsync('dock-c sent the big file', async () => {
+      const rows = await pgRows<{ version_id: string | null }>(
+        `SELECT o.version_id FROM recordings r LEFT JOIN objects o ON o.key = r.dock_id || '/' || r.stored_path WHERE r.dock_id = 'dock-c' AND r.serial = 'C000002'`,
+      );
+      return rows.length === 1 && rows[0]!.version_id !== null;
+    }, 90_000);
+    const [rec] = await pgRows<{ stored_path: string; size: string; sha256: string }>(`SELECT stored_path, size, sha256 FROM recordings WHERE dock_id = 'dock-c' AND serial = 'C000002'`);
+    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: `dock-c/${rec!.stored_path}` }));
+    expect(versions.Versions?.length).toBe(1);
+    expect(versions.Versions![0]!.Size).toBe(Number(rec!.size));
+    await waitForAsync('dock-c console back', async () => (await fetch(`http://127.0.0.1:${cPort}/api/health`).catch(() => null))?.ok ?? false, 30_000);
+  });
+
   it('agency verify is clean, then names a tampered object and a removed manifest', async () => {
     const upstreamConfig = join(a.dir, 'agency.json');
     for (const t of [a, b]) {
@@ -301,6 +329,20 @@ describe.sequential('replication to the agency store and ledger', () => {
     expect(bad.out).toMatch(new RegExp(`recording dock-a#${rec.id} .*: size 15, the ledger holds ${rec.size}`));
     expect(bad.out).toContain(`${manifestKey} missing from the store`);
     expect(bad.out).toMatch(/^FAILED: \d+ findings/m);
+  });
+
+  it('wrong credentials: the dock starts and docks offline, and says why nothing reaches the store', async () => {
+    const t = await testDock({ dockId: 'dock-w', upstream: { ...upstreamOf(), s3: { ...upstreamOf().s3, secretAccessKey: 'not-the-secret' } } });
+    try {
+      await t.start();
+      await dockRecorder(t, 'W000001', 1);
+      expect((await t.slot('W000001')).state).toBe('ready');
+      await waitFor('the error shows', () => t.daemon!.ctx.ledger.upstream.state().lastError, 30_000);
+      expect(t.daemon!.ctx.ledger.upstream.state().lastError).toMatch(/SignatureDoesNotMatch|AccessDenied|InvalidAccessKeyId|HTTP 403/);
+      expect(t.daemon!.ctx.ledger.upstream.backlog().objects).toBeGreaterThan(0);
+    } finally {
+      await t.stop();
+    }
   });
 });
 
