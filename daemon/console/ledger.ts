@@ -13,6 +13,8 @@ const ExportQuery = Type.Object(
     officer: Type.Optional(OfficerNo),
     from: Type.Optional(Type.String(TimeQuery)),
     to: Type.Optional(Type.String(TimeQuery)),
+    /** The header row's language: `zh` for a Chinese spreadsheet (the console's), the API names otherwise. */
+    lang: Type.Optional(Type.Union([Type.Literal('zh'), Type.Literal('en')])),
   },
   { additionalProperties: false },
 );
@@ -33,6 +35,7 @@ export const ledgerPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (ap
         ...(q.officer ? { officerNo: q.officer } : {}),
         ...(fromMs !== undefined ? { fromMs } : {}),
         ...(toMs !== undefined ? { toMs } : {}),
+        ...(q.lang === 'zh' ? { chineseHeader: true } : {}),
       });
       const now = deps.clock.now();
       deps.ledger.tx(() => deps.ledger.audit.append(now, userOf(req).username, 'ledger.exported', null, { rows, filter: q }));

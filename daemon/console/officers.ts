@@ -7,7 +7,7 @@ import { scopeOf } from './rights.js';
 import { FindingSchema, OfficerNo, OfficerSchema, PeriodSchema } from './schemas.js';
 import { ServiceError } from './services/errors.js';
 import { LedgerView } from './services/ledger-view.js';
-import { OfficerRegistry } from './services/officers.js';
+import { decodeCsv, OfficerRegistry } from './services/officers.js';
 import { findingView } from './views.js';
 import { userOf } from './guard.js';
 
@@ -22,7 +22,8 @@ const OfficerParam = Type.Object({ officerNo: OfficerNo }, { additionalPropertie
 export const officersPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app, { deps }) => {
   const registry = new OfficerRegistry(deps.ledger, deps.clock.now);
   const view = new LedgerView(deps.ledger, deps.iso, deps.clock.now);
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 4 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+  // UTF-8 or GBK (a Chinese spreadsheet's "CSV"): decoded here, so the schema and the import see text.
+  app.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: 4 * 1024 * 1024 }, (_req, body, done) => done(null, decodeCsv(body as Buffer)));
 
   app.get<{ Querystring: Static<typeof OfficersQuery> }>(
     '/api/officers',
@@ -74,5 +75,29 @@ export const officersPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (
       schema: { body: Type.String({ minLength: 1 }), response: { 200: Type.Object({ created: Type.Integer(), updated: Type.Integer() }), '4xx': ErrorBody } },
     },
     async (req) => registry.importCsv(req.body, userOf(req).username),
+  );
+
+  /** What the import would do, every row checked and nothing saved: the console shows its problems first. */
+  app.post<{ Body: string }>(
+    '/api/officers/import/preview',
+    {
+      config: { action: 'registry.edit' },
+      preValidation: async (req, reply) => {
+        if (!/^text\/csv\b/i.test(String(req.headers['content-type'] ?? ''))) return reply.code(415).send({ error: 'import takes a text/csv body' });
+      },
+      schema: {
+        body: Type.String({ minLength: 1 }),
+        response: {
+          200: Type.Object({
+            officers: Type.Array(OfficerSchema),
+            problems: Type.Array(Type.Object({ line: Type.Integer(), field: Type.Union([Type.String(), Type.Null()]), message: Type.String() })),
+            created: Type.Integer(),
+            updated: Type.Integer(),
+          }),
+          '4xx': ErrorBody,
+        },
+      },
+    },
+    async (req) => registry.previewCsv(req.body),
   );
 };

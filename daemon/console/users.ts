@@ -66,6 +66,11 @@ export const usersPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
     },
   );
 
+  /** An officer's account is their officer number, which must be in the registry (issue 18: one was made for a number that was not). */
+  const inRegistry = (username: string, role: Role) => {
+    if (role === 'officer' && !ledger.officers.get(username)) throw new ServiceError('invalid', `body.username: officer number ${username} is not in the officer registry; add the officer first`, 'username');
+  };
+
   app.post<{ Body: Static<typeof NewUser> }>(
     '/api/users',
     { config: { action: 'users.manage' }, schema: { body: NewUser, response: { 201: UserSchema, '4xx': ErrorBody } } },
@@ -74,6 +79,7 @@ export const usersPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
       const { username, role, password } = req.body;
       validateNewUser(username, role, password);
       if (ledger.users.get(username)) throw new UserError('exists', 'username', `user "${username}" exists`);
+      inRegistry(username, role);
       const hash = await hashed(password);
       const at = deps.clock.now();
       const u = ledger.tx(() => {
@@ -117,6 +123,7 @@ export const usersPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (app
       const u = existing(username);
       const role: Role = req.body.role;
       validateUsername(username, role);
+      inRegistry(username, role);
       if (username === by) throw new ServiceError('conflict', 'administrators do not change their own role');
       if (role === u.role && !u.pending) throw new ServiceError('conflict', `${username} is ${role} already`);
       const at = deps.clock.now();

@@ -66,9 +66,10 @@ export class LedgerView {
     return this.ledger.checkouts.forOfficer(officerNo).map((c) => this.period(c));
   }
 
-  exportCsv(q: { serial?: string; officerNo?: string; fromMs?: number; toMs?: number }): { csv: string; rows: number } {
-    const periods = this.ledger.periods.checkouts({ ...q, limit: 100_000 }).map((c) => this.period(c));
-    const header = ['checkoutId', 'serial', 'idCode', 'officerNo', 'officerName', 'unitNo', 'unitName', 'outAt', 'outBy', 'leftDockAt', 'inAt', 'inBy', 'inSessionId', 'recordings', 'hours', 'bytes'];
+  exportCsv(q: { serial?: string; officerNo?: string; fromMs?: number; toMs?: number; chineseHeader?: boolean }): { csv: string; rows: number } {
+    const { chineseHeader, ...filter } = q;
+    const periods = this.ledger.periods.checkouts({ ...filter, limit: 100_000 }).map((c) => this.period(c));
+    const header = chineseHeader ? LEDGER_HEADER_ZH : ['checkoutId', 'serial', 'idCode', 'officerNo', 'officerName', 'unitNo', 'unitName', 'outAt', 'outBy', 'leftDockAt', 'inAt', 'inBy', 'inSessionId', 'recordings', 'hours', 'bytes'];
     const idCodes = new Map<string, string>();
     const idCode = (s: string) => {
       if (!idCodes.has(s)) idCodes.set(s, this.ledger.devices.get(s)?.idCode ?? '');
@@ -78,3 +79,6 @@ export class LedgerView {
     return { csv: toCsv(header, rows), rows: rows.length };
   }
 }
+
+/** The ledger export's columns as the unit's 台账 names them (the console asks for these). */
+const LEDGER_HEADER_ZH = ['领用编号', '执法记录仪编号', '型号', '警号', '姓名', '单位编号', '单位名称', '领用时间', '发放人', '离开采集站时间', '归还时间', '归还经办', '采集记录编号', '音像记录条数', '录制时长（小时）', '数据量（字节）'];

@@ -70,6 +70,11 @@ describe('audit and users', () => {
   });
 
   it('admins list and add users (audited)', async () => {
+    // An officer's account needs the officer in the registry (issue 18).
+    const unknown = await h.req('POST', '/api/users', { as: 'admin1', body: { username: '100077', role: 'officer', password: 'long-enough-1' } });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json()).toMatchObject({ field: 'username', error: expect.stringMatching(/not in the officer registry/) });
+    await h.req('POST', '/api/officers', { as: 'em1', body: { officerNo: '100077', name: '赵敏', unitNo: 'U01', unitName: '一中队' } });
     const add = await h.req('POST', '/api/users', { as: 'admin1', body: { username: '100077', role: 'officer', password: 'long-enough-1' } });
     expect(add.statusCode).toBe(201);
     // An officer sees footage: the administrator's grant waits for a supervisor (issue 13 item 6).

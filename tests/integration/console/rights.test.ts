@@ -34,6 +34,7 @@ const CASES: Case[] = [
   { method: 'GET', pattern: '/api/me', url: () => '/api/me', allowed: ALL },
   { method: 'GET', pattern: '/api/slots', url: () => '/api/slots', allowed: ALL },
   { method: 'GET', pattern: '/api/slots/ended', url: () => '/api/slots/ended', allowed: ALL },
+  { method: 'POST', pattern: '/api/officers/import/preview', url: () => '/api/officers/import/preview', allowed: EM, payload: 'officerNo,name,unitNo,unitName\n100001,张伟,U01,一中队\n', headers: { 'content-type': 'text/csv' } },
   { method: 'POST', pattern: '/api/slots/ended/:sessionId/seen', url: () => '/api/slots/ended/none/seen', allowed: ALL },
   { method: 'GET', pattern: '/api/keys/dock.pub.pem', url: () => '/api/keys/dock.pub.pem', allowed: ALL },
   { method: 'GET', pattern: '/api/devices', url: () => '/api/devices', allowed: READ },
