@@ -57,6 +57,11 @@ export async function runAgency(argv: string[], io: Io, usage: (m: string) => Er
         await agency.close();
       }
     }
+    case 'serve': {
+      const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } } });
+      const { runAgencyConsole } = await import('./agency-console.js');
+      return runAgencyConsole(upstreamConfig(values.config), io);
+    }
     default:
       throw usage(sub ? `unknown agency command "${sub}"` : 'agency needs a command: verify, enroll or serve');
   }

@@ -303,6 +303,49 @@ describe.sequential('replication to the agency store and ledger', () => {
     await waitForAsync('dock-c console back', async () => (await fetch(`http://127.0.0.1:${cPort}/api/health`).catch(() => null))?.ok ?? false, 30_000);
   });
 
+  it('the agency console: search finds recordings of all three docks, footage plays from the store with Range (a registered view), the fleet shows every dock', async () => {
+    const agencyConfig = join(a.dir, 'agency-serve.json');
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    writeFileSync(agencyConfig, JSON.stringify({ dataDir: join(a.dir, 'agency-data'), dockId: 'agency', upstream: { ...upstreamOf(), agencyConsole: { host: '127.0.0.1', port } }, log: { level: 'warn', pretty: false } }));
+    const added = await cliRun(['user', 'add', '--config', agencyConfig, '--username', 'sup1', '--role', 'supervisor'], 'tall harbour lantern 7391\n');
+    expect(added.code, added.out).toBe(0);
+    const serve = spawn(process.execPath, [cli, 'agency', 'serve', '--config', agencyConfig], { stdio: ['ignore', 'ignore', 'pipe'] });
+    serve.stderr!.on('data', () => undefined);
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await waitForAsync('agency console', async () => (await fetch(`${base}/api/health`).catch(() => null))?.ok ?? false, 30_000);
+      expect((await fetch(`${base}/api/agency/recordings`)).status).toBe(401);
+      const login = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'sup1', password: 'tall harbour lantern 7391' }) });
+      expect(login.status).toBe(200);
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const found = (await (await fetch(`${base}/api/agency/recordings?limit=1000`, { headers: { cookie } })).json()) as { items: Array<{ dockId: string; id: number; size: number; sha256: string; officerNo: string | null }> };
+      expect(new Set(found.items.map((r) => r.dockId))).toEqual(new Set(['dock-a', 'dock-b', 'dock-c']));
+      const onlyB = (await (await fetch(`${base}/api/agency/recordings?dock=dock-b&limit=1`, { headers: { cookie } })).json()) as { items: Array<{ dockId: string }>; next: string | null };
+      expect(onlyB.items.map((r) => r.dockId)).toEqual(['dock-b']);
+      expect(onlyB.next).not.toBeNull();
+      const rec = a.daemon!.ctx.ledger.recordings.all()[0]!;
+      const media = await fetch(`${base}/api/agency/recordings/dock-a/${rec.id}/media`, { headers: { cookie, range: 'bytes=0-99' } });
+      expect(media.status).toBe(206);
+      expect(media.headers.get('content-range')).toBe(`bytes 0-99/${rec.size}`);
+      expect(Buffer.from(await media.arrayBuffer())).toEqual(readFileSync(join(a.config.dataDir, rec.storedPath)).subarray(0, 100));
+      await fetch(`${base}/api/agency/recordings/dock-a/${rec.id}/media`, { headers: { cookie, range: 'bytes=100-199' } }).then((r) => r.arrayBuffer());
+      const views = await pgRows<{ username: string; ground: string; requests: number }>('SELECT username, ground, requests FROM agency_access_register WHERE dock_id = $1 AND recording_local_id = $2', ['dock-a', rec.id]);
+      expect(views).toEqual([{ username: 'sup1', ground: 'oversight', requests: 2 }]);
+      const docks = (await (await fetch(`${base}/api/agency/docks`, { headers: { cookie } })).json()) as { items: Array<{ dockId: string; enrolled: boolean; lastContactAt: string | null; objectsPending: number | null; recordings: number }> };
+      for (const id of ['dock-a', 'dock-b', 'dock-c']) {
+        const d = docks.items.find((x) => x.dockId === id)!;
+        expect(d).toMatchObject({ enrolled: true });
+        expect(d.lastContactAt).not.toBeNull();
+        expect(d.recordings).toBeGreaterThanOrEqual(2);
+      }
+      const page = await fetch(`${base}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('/agency.js');
+    } finally {
+      serve.kill('SIGTERM');
+    }
+  });
+
   it('agency verify is clean, then names a tampered object and a removed manifest', async () => {
     const upstreamConfig = join(a.dir, 'agency.json');
     for (const t of [a, b]) {
