@@ -68,6 +68,7 @@ export const SpotCheckSchema = Type.Object({
       officerNo: NStr,
       officerName: NStr,
       unitNo: NStr,
+      unitName: NStr,
       evidenceNo: NStr,
       recordedStart: NStr,
       durationMs: NInt,
@@ -128,12 +129,14 @@ export const spotChecksPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async
     recordings: s.recordings.map((r) => r.recordingId),
     reviews: s.recordings.map((r) => {
       const rec = deps.ledger.recordings.get(r.recordingId);
+      const officer = r.officerNo ? deps.ledger.officers.get(r.officerNo) : null;
       return {
         recordingId: r.recordingId,
         position: r.position,
         officerNo: r.officerNo,
-        officerName: r.officerNo ? (deps.ledger.officers.get(r.officerNo)?.name ?? null) : null,
+        officerName: officer?.name ?? null,
         unitNo: r.unitNo,
+        unitName: officer && officer.unitNo === r.unitNo ? officer.unitName : null,
         evidenceNo: deps.ledger.catalogue.evidenceNo(r.recordingId),
         recordedStart: rec ? (rec.correctedStart ?? rec.recordedStart) : null,
         durationMs: rec?.durationMs ?? null,
