@@ -1,5 +1,35 @@
 /** The console API: JSON over fetch with the session cookie, the CSRF header on every POST. */
+import { hasKey, t } from './i18n/index.js';
+
 export type Role = 'admin' | 'equipment_manager' | 'supervisor' | 'legal' | 'auditor' | 'officer';
+/** An action of the dock's rights matrix (daemon/console/rights.ts) and the scope the role has it with. */
+export type Action =
+  | 'status'
+  | 'registry.read'
+  | 'registry.edit'
+  | 'recordings.search'
+  | 'findings.read'
+  | 'footage.play'
+  | 'footage.export'
+  | 'access.request'
+  | 'access.read'
+  | 'access.decide'
+  | 'confidential.mark'
+  | 'catalogue.edit'
+  | 'custody.read'
+  | 'findings.justify'
+  | 'findings.decide'
+  | 'activities.write'
+  | 'retention.read'
+  | 'retention.decide'
+  | 'holds.read'
+  | 'holds.manage'
+  | 'spot-checks'
+  | 'yearly-reports'
+  | 'audit.read'
+  | 'users.manage'
+  | 'users.confirm';
+export type Scope = 'all' | 'own' | 'device' | 'request';
 
 export interface Me {
   username: string;
@@ -8,16 +38,64 @@ export interface Me {
   expiresAt: string;
   /** After an administrator's reset (or with a password below today's rules): set a new one before anything else. */
   mustChangePassword?: boolean;
+  /** What the role may do, as the dock's rights matrix says (the dock checks every request anyway). */
+  rights: Partial<Record<Action, Scope>>;
+}
+
+/** Whether the logged-in role may perform an action (read from /api/me, never a copy of the matrix). */
+export function may(me: Me | null, action: Action): boolean {
+  return me?.rights?.[action] !== undefined;
+}
+
+export interface ErrorBody {
+  error?: string;
+  code?: string;
+  field?: string;
+  reasons?: string[];
+  [k: string]: unknown;
+}
+
+/** The user's words for a refusal: its code when the catalogue knows it, else what kind of refusal it is. */
+export function errorWords(status: number, body: ErrorBody): string {
+  const code = body.code ?? '';
+  if (status === 0) return t('err.offline');
+  if (code === 'csrf') return t('err.csrf');
+  if (code === 'invalid' || code.endsWith('.invalid')) {
+    if (body.field) return t('err.invalidField', { field: fieldName(body.field) });
+    return t('err.invalid');
+  }
+  const key = `apierr.${code}`;
+  if (code && hasKey(key)) return t(key, { field: body.field ? fieldName(body.field) : '' });
+  if (status === 401) return t('err.session');
+  if (status === 403) return t('err.forbidden');
+  if (status === 404) return t('err.notFound');
+  if (status === 409 || status === 410) return t('err.conflict', { detail: body.error ?? '' });
+  if (status === 429) return t('err.busy');
+  if (status === 502) return t('err.conflict', { detail: body.error ?? '' });
+  if (status === 503) return t('err.busy');
+  if (status >= 500) return t('err.server', { status });
+  return body.error ? t('err.conflict', { detail: body.error }) : t('err.generic', { status });
+}
+
+/** A field's name in words (`field.<name>`), else as the API spells it. */
+export function fieldName(field: string): string {
+  const key = `field.${field}`;
+  return hasKey(key) ? t(key) : field;
 }
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly body: { error?: string; reasons?: string[]; [k: string]: unknown },
+    readonly body: ErrorBody,
   ) {
-    super(body.error ?? `the dock answered ${status}`);
+    super(errorWords(status, body));
     this.name = 'ApiError';
   }
+}
+
+/** What to show for anything thrown: an ApiError in the user's words, else its message. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 let me: Me | null = null;
@@ -44,7 +122,7 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
   try {
     res = await fetch(path, { method, headers, credentials: 'same-origin', ...(method === 'POST' ? { body: JSON.stringify(body ?? {}) } : {}) });
   } catch {
-    throw new ApiError(0, { error: 'The dock does not answer. Check that it is on and try again.' });
+    throw new ApiError(0, {});
   }
   const text = await res.text();
   let data: unknown = null;
@@ -94,6 +172,17 @@ export interface Slot {
   error: string | null;
   findings: string[];
   startedAt: string;
+}
+
+/** A docking that ended badly, kept on the screen until someone has seen it (`GET /api/slots/ended`). */
+export interface SlotEnding {
+  sessionId: string;
+  port: string;
+  serial: string | null;
+  lastState: string;
+  progress: Slot['progress'];
+  findings: string[];
+  endedAt: string;
 }
 
 export interface Officer {
@@ -206,6 +295,8 @@ export interface Finding {
   /** A `remote_duty` justification's return to the unit (004 §13). */
   returnedAt: string | null;
   createdAt: string;
+  /** The justification reasons that fit this kind (the dock refuses others). */
+  reasons: string[];
 }
 
 export interface AuditEntry {

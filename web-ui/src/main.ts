@@ -1,13 +1,17 @@
-import { api, ApiError, session, type Me } from './api.js';
+import { api, ApiError, errorText, may, session, type Action, type Me } from './api.js';
 import { h, note, replace } from './dom.js';
-import { can, roleLabel } from './labels.js';
+import { LANG_NAMES, LANGS, lang, langFor, onLangChange, setLang, t, useLang, type Key } from './i18n/index.js';
+import { roleLabel } from './labels.js';
 import { renderAudit } from './pages/audit.js';
 import { renderDevice, renderDevices } from './pages/devices.js';
+import { renderCase, renderCases, renderCustody, renderRegister, renderRequests } from './pages/evidence.js';
 import { renderFindings } from './pages/findings.js';
+import { renderKiosk } from './pages/kiosk.js';
 import { renderLogin, renderPasswordChange } from './pages/login.js';
 import { renderPlayer, renderRecordings } from './pages/recordings.js';
+import { renderReports } from './pages/reports.js';
+import { renderSpotCheck, renderSpotChecks } from './pages/spot-checks.js';
 import { renderStatus } from './pages/status.js';
-import { renderCase, renderCases, renderCustody, renderRegister, renderRequests } from './pages/evidence.js';
 
 /** What a page gets: where to draw, the route's parameters and query, and who is logged in. */
 export interface PageContext {
@@ -20,58 +24,91 @@ export interface PageContext {
 // biome-ignore lint/suspicious/noConfusingVoidType: a page that cleans nothing up returns nothing (an async function's Promise<void>)
 export type Page = (ctx: PageContext) => Promise<(() => void) | void>;
 
+/**
+ * A page of the console: its path, its title (a catalogue key) and the actions of the rights matrix that open
+ * it (any one of them; read from /api/me). `nav` puts it in the navigation for those roles and hides it from the
+ * rest. To add a page: one line here.
+ */
 interface Route {
   pattern: RegExp;
   page: Page;
-  title: string;
-  allowed: (me: Me) => boolean;
+  title: Key;
+  /** Any of these actions opens the page; none: every logged-in role. */
+  needs?: Action[];
+  /** Also required: a test on the session beyond the matrix (e.g. not the administrator). */
+  also?: (me: Me) => boolean;
+  nav?: { href: string; label: Key; officerLabel?: Key };
 }
 
 const ROUTES: Route[] = [
-  { pattern: /^\/status$/, page: renderStatus, title: 'Dock status', allowed: () => true },
-  { pattern: /^\/devices$/, page: renderDevices, title: 'Recorders', allowed: (me) => can(me.role).registry },
-  { pattern: /^\/devices\/([A-Za-z0-9]{1,8})$/, page: renderDevice, title: 'Recorder', allowed: (me) => can(me.role).registry },
-  { pattern: /^\/recordings$/, page: renderRecordings, title: 'Recordings', allowed: (me) => can(me.role).search },
-  { pattern: /^\/recordings\/(\d+)$/, page: renderPlayer, title: 'Recording', allowed: (me) => can(me.role).search },
-  { pattern: /^\/findings$/, page: renderFindings, title: 'Findings', allowed: (me) => can(me.role).search },
-  { pattern: /^\/audit$/, page: renderAudit, title: 'Audit trail', allowed: (me) => can(me.role).audit },
-  { pattern: /^\/cases$/, page: renderCases, title: 'Cases', allowed: (me) => can(me.role).search },
-  { pattern: /^\/cases\/(\d+)$/, page: renderCase, title: 'Case', allowed: (me) => can(me.role).search },
-  { pattern: /^\/requests$/, page: renderRequests, title: 'Access requests', allowed: (me) => me.role !== 'admin' },
-  { pattern: /^\/register$/, page: renderRegister, title: 'Access register', allowed: (me) => ['equipment_manager', 'supervisor', 'legal', 'auditor'].includes(me.role) },
-  { pattern: /^\/recordings\/(\d+)\/custody$/, page: renderCustody, title: 'Chain of custody', allowed: (me) => ['equipment_manager', 'supervisor', 'legal', 'auditor'].includes(me.role) },
+  { pattern: /^\/status$/, page: renderStatus, title: 'nav.status', nav: { href: '#/status', label: 'nav.status' } },
+  { pattern: /^\/devices$/, page: renderDevices, title: 'nav.devices', needs: ['registry.read'], nav: { href: '#/devices', label: 'nav.devices' } },
+  { pattern: /^\/devices\/([A-Za-z0-9]{1,8})$/, page: renderDevice, title: 'nav.devices', needs: ['registry.read'] },
+  { pattern: /^\/recordings$/, page: renderRecordings, title: 'nav.recordings', needs: ['recordings.search'], nav: { href: '#/recordings', label: 'nav.recordings', officerLabel: 'nav.myRecordings' } },
+  { pattern: /^\/recordings\/(\d+)$/, page: renderPlayer, title: 'nav.recordings', needs: ['recordings.search'] },
+  { pattern: /^\/findings$/, page: renderFindings, title: 'nav.findings', needs: ['findings.read'], nav: { href: '#/findings', label: 'nav.findings', officerLabel: 'nav.myFindings' } },
+  { pattern: /^\/cases$/, page: renderCases, title: 'nav.cases', needs: ['recordings.search'], nav: { href: '#/cases', label: 'nav.cases' } },
+  { pattern: /^\/cases\/(\d+)$/, page: renderCase, title: 'nav.cases', needs: ['recordings.search'] },
+  { pattern: /^\/requests$/, page: renderRequests, title: 'nav.requests', needs: ['access.request'], nav: { href: '#/requests', label: 'nav.requests' } },
+  { pattern: /^\/register$/, page: renderRegister, title: 'nav.register', needs: ['access.read'], nav: { href: '#/register', label: 'nav.register' } },
+  { pattern: /^\/recordings\/(\d+)\/custody$/, page: renderCustody, title: 'nav.recordings', needs: ['custody.read'] },
+  { pattern: /^\/spot-checks$/, page: renderSpotChecks, title: 'nav.spotChecks', needs: ['spot-checks'], nav: { href: '#/spot-checks', label: 'nav.spotChecks' } },
+  { pattern: /^\/spot-checks\/(\d+)$/, page: renderSpotCheck, title: 'nav.spotChecks', needs: ['spot-checks'] },
+  { pattern: /^\/reports$/, page: renderReports, title: 'nav.reports', needs: ['yearly-reports'], nav: { href: '#/reports', label: 'nav.reports' } },
+  { pattern: /^\/audit$/, page: renderAudit, title: 'nav.audit', needs: ['audit.read'], nav: { href: '#/audit', label: 'nav.audit' } },
 ];
 
-const NAV: Array<{ href: string; label: string; route: number }> = [
-  { href: '#/status', label: 'Dock status', route: 0 },
-  { href: '#/devices', label: 'Recorders', route: 1 },
-  { href: '#/recordings', label: 'Recordings', route: 3 },
-  { href: '#/findings', label: 'Findings', route: 5 },
-  { href: '#/audit', label: 'Audit trail', route: 6 },
-  { href: '#/cases', label: 'Cases', route: 7 },
-  { href: '#/requests', label: 'Requests', route: 9 },
-  { href: '#/register', label: 'Register', route: 10 },
-];
+/** Whether the logged-in role may open a route (the dock refuses the requests behind it anyway). */
+function allowed(r: Route, me: Me): boolean {
+  return (!r.needs || r.needs.some((a) => may(me, a))) && (!r.also || r.also(me));
+}
 
 const $ = (id: string) => document.getElementById(id)!;
 // biome-ignore lint/suspicious/noConfusingVoidType: what a Page resolves to
 let cleanup: (() => void) | void;
 let generation = 0;
 
+/** The language switch: each language named in its own script, the one in use pressed. */
+export function langSwitch(): HTMLElement {
+  return h(
+    'div',
+    { class: 'lang', role: 'group', 'aria-label': t('app.lang') },
+    LANGS.map((l) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          class: l === lang() ? 'lang-on' : 'secondary',
+          'aria-pressed': l === lang() ? 'true' : 'false',
+          lang: l === 'zh' ? 'zh-CN' : 'en',
+          'data-lang': l,
+          onclick: () => setLang(l, session.get()?.username ?? null),
+        },
+        LANG_NAMES[l],
+      ),
+    ),
+  );
+}
+
 function drawHeader(me: Me | null): void {
   const top = $('top');
   top.hidden = me === null;
+  $('brand').textContent = t('app.name');
+  $('logout').textContent = t('nav.logout');
+  $('skip').textContent = t('app.skip');
+  $('nav').setAttribute('aria-label', t('nav.label'));
+  replace($('lang-slot'), langSwitch());
   if (!me) return;
   $('who-name').textContent = me.username;
   $('who-role').textContent = roleLabel(me.role);
   const path = location.hash.slice(1).split('?')[0] ?? '';
-  replace(
-    $('nav'),
-    NAV.filter((n) => ROUTES[n.route]!.allowed(me)).map((n) => {
-      const active = path === n.href.slice(1) || path.startsWith(n.href.slice(1) + '/');
-      return h('a', { href: n.href, class: active ? 'active' : null, 'aria-current': active ? 'page' : null }, n.label);
-    }),
-  );
+  const links = ROUTES.filter((r) => r.nav && allowed(r, me)).map((r) => {
+    const n = r.nav!;
+    const active = path === n.href.slice(1) || path.startsWith(`${n.href.slice(1)}/`);
+    return h('a', { href: n.href, class: active ? 'active' : null, 'aria-current': active ? 'page' : null }, t(me.role === 'officer' && n.officerLabel ? n.officerLabel : n.label));
+  });
+  links.push(h('a', { href: '#/password', class: path === '/password' ? 'active' : null, 'aria-current': path === '/password' ? 'page' : null }, t('nav.password')));
+  replace($('nav'), links);
 }
 
 async function route(): Promise<void> {
@@ -82,14 +119,21 @@ async function route(): Promise<void> {
   const raw = location.hash.replace(/^#/, '') || '/status';
   const [path = '', search = ''] = raw.split('?');
   const me = session.get();
+  // The dock's own screen: open without a login, showing slot state only.
+  if (path === '/kiosk') {
+    $('top').hidden = true;
+    document.title = `${t('nav.kiosk')} · ${t('app.name')}`;
+    cleanup = await renderKiosk(main);
+    return;
+  }
   drawHeader(me);
   if (!me) {
-    document.title = 'Log in · Recorder dock';
+    document.title = `${t('login.title')} · ${t('app.name')}`;
     cleanup = await renderLogin({ main, params: [], query: new URLSearchParams(search), me: null as unknown as Me });
     return;
   }
-  if (me.mustChangePassword) {
-    document.title = 'Change password · Recorder dock';
+  if (me.mustChangePassword || path === '/password') {
+    document.title = `${t('password.title')} · ${t('app.name')}`;
     cleanup = await renderPasswordChange({ main, params: [], query: new URLSearchParams(search), me });
     return;
   }
@@ -98,12 +142,12 @@ async function route(): Promise<void> {
     location.replace('#/status');
     return;
   }
-  document.title = `${r.title} · Recorder dock`;
-  if (!r.allowed(me)) {
-    replace(main, h('h1', {}, r.title), note('warn', `As ${roleLabel(me.role).toLowerCase()} you do not have this page.`));
+  document.title = `${t(r.title)} · ${t('app.name')}`;
+  if (!allowed(r, me)) {
+    replace(main, h('h1', {}, t(r.title)), note('warn', t('app.noAccess', { role: roleLabel(me.role) })));
     return;
   }
-  replace(main, h('p', { class: 'muted' }, 'Loading…'));
+  replace(main, h('p', { class: 'muted' }, t('app.loading')));
   try {
     const params = r.pattern.exec(path)!.slice(1);
     const c = await r.page({ main, params, query: new URLSearchParams(search), me });
@@ -113,13 +157,14 @@ async function route(): Promise<void> {
   } catch (e) {
     if (gen !== generation) return;
     if (e instanceof ApiError && e.status === 401) return;
-    replace(main, h('h1', {}, r.title), note('error', e instanceof Error ? e.message : String(e)));
+    replace(main, h('h1', {}, t(r.title)), note('error', errorText(e)));
   }
 }
 
 export function loggedIn(me: Me): void {
   session.set(me);
-  if (!location.hash || location.hash.startsWith('#/login')) location.hash = '#/status';
+  useLang(langFor(me.username));
+  if (!location.hash || location.hash.startsWith('#/login') || location.hash.startsWith('#/password')) location.hash = '#/status';
   else void route();
 }
 
@@ -135,11 +180,15 @@ async function logout(): Promise<void> {
 }
 
 async function boot(): Promise<void> {
+  useLang(langFor(null));
   session.onLoggedOut(() => void route());
+  onLangChange(() => void route());
   $('logout').addEventListener('click', () => void logout());
   window.addEventListener('hashchange', () => void route());
   try {
-    session.set(await api.get<Me>('/api/me'));
+    const me = await api.get<Me>('/api/me');
+    session.set(me);
+    useLang(langFor(me.username));
   } catch {
     session.set(null);
   }

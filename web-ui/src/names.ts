@@ -1,5 +1,6 @@
 import { api, type List, type Officer } from './api.js';
 import { h } from './dom.js';
+import { t } from './i18n/index.js';
 
 let cache: Promise<Map<string, Officer>> | null = null;
 
@@ -16,9 +17,14 @@ export function officers(allowed: boolean): Promise<Map<string, Officer>> {
   return cache;
 }
 
-/** "张三 (100001)" when the name is known, else the number. */
+/** Forget the registry (after an edit or import). */
+export function forgetOfficers(): void {
+  cache = null;
+}
+
+/** "张三（100001）" when the name is known, else the number. */
 export function officerLabel(no: string | null | undefined, names: Map<string, Officer>, fallbackName?: string | null): HTMLElement {
-  if (!no) return h('span', { class: 'muted' }, 'unknown');
+  if (!no) return h('span', { class: 'muted' }, t('common.unknown'));
   const name = names.get(no)?.name ?? fallbackName;
-  return name ? h('span', {}, h('span', { lang: 'zh' }, name), ` (${no})`) : h('span', {}, no);
+  return name ? h('span', {}, h('span', {}, name), `（${no}）`) : h('span', {}, no);
 }

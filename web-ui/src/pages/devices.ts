@@ -1,44 +1,38 @@
-import { api, ApiError, type Device, type DockingSession, type Finding, type List, type Officer, type Period } from '../api.js';
-import { h, facts, note, replace } from '../dom.js';
-import { bytes, drift, duration, time } from '../format.js';
-import { can, deviceStatusLabel, findingLabel, findingStateLabel, readinessLabel, sessionResultLabel } from '../labels.js';
+import { api, ApiError, errorText, may, type Device, type DockingSession, type Finding, type List, type Period } from '../api.js';
+import { facts, h, note, replace } from '../dom.js';
+import { deviceWhere } from '../device-state.js';
+import { bytes, drift, duration, pct, time } from '../format.js';
+import { t } from '../i18n/index.js';
+import { deviceStatusLabel, findingLabel, findingStateLabel, readinessLabel, sessionResultLabel } from '../labels.js';
 import type { Page } from '../main.js';
 import { officerLabel, officers } from '../names.js';
+import { officerPicker, table, td } from '../ui.js';
 
-const storage = (d: Device) => (d.freeMiB !== null && d.totalMiB ? `${Math.round((d.freeMiB / d.totalMiB) * 100)} % free` : '');
+const storage = (d: Device) => (d.freeMiB !== null && d.totalMiB ? t('common.percentFree', { p: Math.round((d.freeMiB / d.totalMiB) * 100) }) : '');
 
 /** Every recorder the dock knows, with status, battery, storage and who has it. */
 export const renderDevices: Page = async ({ main, me }) => {
-  const [list, names] = await Promise.all([api.get<List<Device>>('/api/devices?limit=1000'), officers(can(me.role).registry)]);
+  const [list, names] = await Promise.all([api.get<List<Device>>('/api/devices?limit=1000'), officers(may(me, 'registry.read'))]);
   if (list.items.length === 0) {
-    replace(main, h('h1', {}, 'Recorders'), h('div', { class: 'empty card' }, h('p', {}, 'The dock has not seen any recorder yet.'), h('p', { class: 'muted' }, 'A recorder is registered the first time it is docked.')));
+    replace(main, h('h1', {}, t('devices.title')), h('div', { class: 'empty card' }, h('p', {}, t('devices.empty')), h('p', { class: 'muted' }, t('devices.emptyHint'))));
     return;
   }
   replace(
     main,
-    h('h1', {}, 'Recorders'),
-    h(
-      'div',
-      { class: 'table-wrap' },
-      h(
-        'table',
-        { class: 'list', id: 'devices' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'Recorder'), h('th', {}, 'Status'), h('th', {}, 'With officer'), h('th', {}, 'Battery'), h('th', {}, 'Storage'), h('th', {}, 'Last docked'))),
+    h('h1', {}, t('devices.title')),
+    table(
+      'devices',
+      [t('devices.col.recorder'), t('devices.col.status'), t('devices.col.officer'), t('devices.col.battery'), t('devices.col.storage'), t('devices.col.lastDocked')],
+      list.items.map((d) =>
         h(
-          'tbody',
-          {},
-          list.items.map((d) =>
-            h(
-              'tr',
-              { 'data-serial': d.serial },
-              h('td', {}, h('a', { href: `#/devices/${d.serial}`, class: 'rowlink' }, d.serial)),
-              h('td', {}, deviceStatusLabel(d.status), d.docked ? h('span', { class: 'chip ok' }, 'docked') : null),
-              h('td', {}, d.checkedOutTo ? officerLabel(d.checkedOutTo, names) : h('span', { class: 'muted' }, '—')),
-              h('td', {}, d.battery === null ? '' : `${d.battery} %`),
-              h('td', {}, storage(d)),
-              h('td', {}, time(d.lastDockedAt)),
-            ),
-          ),
+          'tr',
+          { 'data-serial': d.serial },
+          td(h('a', { href: `#/devices/${d.serial}`, class: 'rowlink' }, d.serial)),
+          td(deviceStatusLabel(d.status), d.docked ? h('span', { class: 'chip ok' }, t('devices.docked')) : null),
+          td(d.checkedOutTo ? officerLabel(d.checkedOutTo, names) : h('span', { class: 'muted' }, t('common.dash'))),
+          td(pct(d.battery)),
+          td(storage(d)),
+          td(time(d.lastDockedAt)),
         ),
       ),
     ),
@@ -56,134 +50,118 @@ interface DeviceDetail {
 export const renderDevice: Page = async (ctx) => {
   const { main, params, me } = ctx;
   const serial = params[0]!;
-  const rights = can(me.role);
-  const [detail, names] = await Promise.all([api.get<DeviceDetail>(`/api/devices/${serial}`), officers(rights.registry)]);
+  const [detail, names] = await Promise.all([api.get<DeviceDetail>(`/api/devices/${serial}`), officers(may(me, 'registry.read'))]);
   const { device: d } = detail;
-  const msg = h('div', { class: 'msg', id: 'device-msg' });
-  const again = () => void renderDevice(ctx);
+  const msg = h('div', { class: 'msg', id: 'device-msg', 'aria-live': 'polite' });
+  // After a checkout or check-in the page is drawn again, saying what was done (issue 18: no confirmation).
+  const again = (done: string) =>
+    void renderDevice(ctx).then(() => {
+      const m = document.getElementById('device-msg');
+      if (m) replace(m, note('ok', done));
+    });
 
   const actions = h('div', { class: 'actions' });
-  if (rights.checkout) {
+  if (may(me, 'registry.edit')) {
     if (d.checkedOutTo === null) {
-      const pick = h('select', { id: 'checkout-officer', 'aria-label': 'Officer' }, h('option', { value: '' }, 'Choose the officer…'), [...names.values()].map((o: Officer) => h('option', { value: o.officerNo }, `${o.name} (${o.officerNo}) · ${o.unitName}`)));
-      const go = h('button', { type: 'button', id: 'checkout' }, 'Check out to officer');
+      const picker = officerPicker('checkout-officer', names.values(), { required: true });
+      const go = h('button', { type: 'button', id: 'checkout' }, t('device.checkout'));
       go.addEventListener('click', () => {
-        if (!pick.value) return replace(msg, note('warn', 'Choose the officer who takes the recorder.'));
+        const no = picker.select.value;
+        if (!no) return replace(msg, note('warn', t('device.chooseOfficer')));
         go.disabled = true;
-        replace(msg, note('info', 'Checking the recorder and writing the officer into it…'));
+        replace(msg, note('info', t('device.checkingOut')));
         api
-          .post(`/api/devices/${serial}/checkout`, { officerNo: pick.value })
-          .then(again)
+          .post(`/api/devices/${serial}/checkout`, { officerNo: no })
+          .then(() => again(t('device.checkedOut', { who: names.get(no)?.name ? `${names.get(no)!.name}（${no}）` : no })))
           .catch((e: unknown) => {
             go.disabled = false;
             if (e instanceof ApiError && Array.isArray(e.body.reasons) && e.body.reasons.length > 0) {
-              replace(msg, note('error', 'This recorder cannot be handed out now:'), h('ul', { class: 'reasons' }, e.body.reasons.map((r) => h('li', {}, readinessLabel(r)))));
-            } else replace(msg, note('error', e instanceof Error ? e.message : String(e)));
+              replace(msg, note('error', t('device.cannotHand')), h('ul', { class: 'reasons' }, e.body.reasons.map((r) => h('li', {}, readinessLabel(r)))));
+            } else replace(msg, note('error', errorText(e)));
           });
       });
-      actions.append(h('label', { for: 'checkout-officer' }, 'Hand this recorder to'), pick, go);
+      actions.append(h('label', { for: 'checkout-officer' }, t('device.handTo')), picker.el, go);
     } else {
-      const back = h('button', { type: 'button', id: 'checkin', class: 'secondary' }, 'Check in');
+      const back = h('button', { type: 'button', id: 'checkin', class: 'secondary' }, t('device.checkin'));
       back.addEventListener('click', () => {
         back.disabled = true;
         api
           .post(`/api/devices/${serial}/checkin`, {})
-          .then(again)
+          .then(() => again(t('device.checkedIn')))
           .catch((e: unknown) => {
             back.disabled = false;
-            replace(msg, note('error', e instanceof Error ? e.message : String(e)));
+            replace(msg, note('error', errorText(e)));
           });
       });
-      actions.append(h('p', {}, 'Checked out to ', officerLabel(d.checkedOutTo, names), '.'), back);
+      const who = names.get(d.checkedOutTo);
+      actions.append(h('p', {}, t('device.checkedOutTo', { who: who ? `${who.name}（${d.checkedOutTo}）` : d.checkedOutTo })), back);
     }
   }
 
-  const periods =
-    detail.checkouts.length === 0
-      ? h('p', { class: 'muted' }, 'Never checked out.')
-      : h(
-          'div',
-          { class: 'table-wrap' },
-          h(
-            'table',
-            { class: 'list', id: 'checkouts' },
-            h('thead', {}, h('tr', {}, h('th', {}, 'Officer'), h('th', {}, 'Handed out'), h('th', {}, 'Left the dock'), h('th', {}, 'Handed back'), h('th', {}, 'Recorded'))),
-            h(
-              'tbody',
-              {},
-              detail.checkouts.map((p) =>
-                h(
-                  'tr',
-                  {},
-                  h('td', {}, officerLabel(p.officerNo, names, p.officerName)),
-                  h('td', {}, time(p.outAt), h('br'), h('small', { class: 'muted' }, `by ${p.outBy}`)),
-                  h('td', {}, time(p.leftDockAt) || h('span', { class: 'muted' }, '—')),
-                  h('td', {}, p.inAt ? [time(p.inAt), h('br'), h('small', { class: 'muted' }, p.inBy === 'dock' ? 'docked' : `by ${p.inBy}`)] : h('span', { class: 'chip busy' }, 'still out')),
-                  h('td', {}, `${p.recordings} recordings, ${duration(p.durationMs)}`),
-                ),
-              ),
-            ),
-          ),
-        );
+  const periods = table(
+    'checkouts',
+    [t('common.officer'), t('device.col.out'), t('device.col.left'), t('device.col.in'), t('device.col.recorded')],
+    detail.checkouts.map((p) =>
+      h(
+        'tr',
+        {},
+        td(officerLabel(p.officerNo, names, p.officerName)),
+        td(time(p.outAt), h('br'), h('small', { class: 'muted' }, t('common.by', { who: p.outBy }))),
+        td(time(p.leftDockAt) || h('span', { class: 'muted' }, t('common.dash'))),
+        td(p.inAt ? [time(p.inAt), h('br'), h('small', { class: 'muted' }, p.inBy === 'dock' ? t('device.byDock') : t('common.by', { who: p.inBy ?? '' }))] : h('span', { class: 'chip busy' }, t('device.stillOut'))),
+        td(t('device.recordedText', { n: p.recordings, d: duration(p.durationMs) })),
+      ),
+    ),
+    t('device.never'),
+  );
 
-  const sessions =
-    detail.sessions.length === 0
-      ? h('p', { class: 'muted' }, 'Not docked yet.')
-      : h(
-          'div',
-          { class: 'table-wrap' },
-          h(
-            'table',
-            { class: 'list', id: 'sessions' },
-            h('thead', {}, h('tr', {}, h('th', {}, 'Docked'), h('th', {}, 'Result'), h('th', {}, 'Clock'), h('th', {}, 'Battery'), h('th', {}, 'Copied'))),
-            h(
-              'tbody',
-              {},
-              detail.sessions.map((s) =>
-                h(
-                  'tr',
-                  {},
-                  h('td', {}, time(s.startedAt), s.endedAt ? h('small', { class: 'muted' }, ` to ${time(s.endedAt).slice(11)}`) : null),
-                  h('td', {}, sessionResultLabel(s.result), s.error ? h('small', { class: 'muted' }, h('br'), s.error) : null),
-                  h('td', {}, drift(s.driftMs)),
-                  h('td', {}, s.battery === null ? '' : `${s.battery} %`),
-                  h('td', {}, `${s.filesStored} files, ${bytes(s.bytesStored)}`),
-                ),
-              ),
-            ),
-          ),
-        );
+  const sessions = table(
+    'sessions',
+    [t('device.col.docked'), t('device.col.result'), t('device.col.clock'), t('device.battery'), t('device.col.copied')],
+    detail.sessions.map((s) =>
+      h(
+        'tr',
+        {},
+        td(time(s.startedAt), s.endedAt ? h('small', { class: 'muted' }, ' ', t('device.until', { t: time(s.endedAt) })) : null),
+        td(sessionResultLabel(s.result), s.error ? h('small', { class: 'muted' }, h('br'), s.error) : null),
+        td(drift(s.driftMs)),
+        td(pct(s.battery)),
+        td(t('common.filesBytes', { files: s.filesStored, size: bytes(s.bytesStored) })),
+      ),
+    ),
+    t('device.notDocked'),
+  );
 
   const findings =
     detail.findings === null || detail.findings.length === 0
       ? null
       : [
-          h('h2', {}, 'Findings'),
+          h('h2', {}, t('device.findings')),
           h(
             'ul',
             { class: 'plain' },
-            detail.findings.map((f) => h('li', {}, h('a', { href: `#/findings?serial=${serial}` }, findingLabel(f.kind)), ` · ${findingStateLabel(f.state)} · ${time(f.createdAt)}`)),
+            detail.findings.map((f) => h('li', {}, h('a', { href: `#/findings?serial=${serial}&view=all` }, findingLabel(f.kind)), ' · ', findingStateLabel(f.state), ' · ', time(f.createdAt))),
           ),
         ];
 
   replace(
     main,
-    h('p', { class: 'crumbs' }, h('a', { href: '#/devices' }, '← All recorders')),
-    h('h1', {}, `Recorder ${d.serial}`),
+    h('p', { class: 'crumbs' }, h('a', { href: '#/devices' }, t('device.back'))),
+    h('h1', {}, t('device.title', { serial: d.serial })),
     facts([
-      ['Status', d.docked && d.status !== 'in_dock' ? `${deviceStatusLabel(d.status)}, in the dock now` : deviceStatusLabel(d.status)],
-      ['With officer', d.checkedOutTo ? officerLabel(d.checkedOutTo, names) : null],
-      ['Battery', d.battery === null ? null : `${d.battery} %`],
-      ['Storage', d.freeMiB !== null && d.totalMiB ? `${bytes(d.freeMiB * 1048576)} free of ${bytes(d.totalMiB * 1048576)}` : null],
-      ['Clock last set', time(d.lastSyncAt)],
-      ['Model / firmware', `${d.idCode} · ${d.firmware}`],
+      [t('device.status'), h('span', { id: 'device-where' }, deviceWhere(d))],
+      [t('device.officer'), d.checkedOutTo ? officerLabel(d.checkedOutTo, names) : null],
+      [t('device.battery'), d.battery === null ? null : pct(d.battery)],
+      [t('device.storage'), d.freeMiB !== null && d.totalMiB ? t('device.storageText', { free: bytes(d.freeMiB * 1048576), total: bytes(d.totalMiB * 1048576) }) : null],
+      [t('device.lastSync'), time(d.lastSyncAt)],
+      [t('device.model'), `${d.idCode} · ${d.firmware}`],
     ]),
-    rights.checkout ? h('section', { class: 'card' }, h('h2', {}, 'Hand out or take back'), actions, msg) : null,
-    h('h2', {}, 'Who had it (usage ledger)'),
+    may(me, 'registry.edit') ? h('section', { class: 'card' }, h('h2', {}, t('device.handTitle')), actions, msg) : msg,
+    h('h2', {}, t('device.ledger')),
     periods,
-    h('h2', {}, 'Dockings'),
+    h('h2', {}, t('device.dockings')),
     sessions,
     findings,
-    h('p', {}, h('a', { href: `#/recordings?serial=${serial}`, class: 'button secondary' }, 'Recordings of this recorder')),
+    h('p', {}, h('a', { href: `#/recordings?serial=${serial}`, class: 'button secondary' }, t('device.recordings'))),
   );
 };
