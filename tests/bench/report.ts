@@ -1,5 +1,6 @@
 /** The bench's results: the targets of issue 9 judged, and the table printed at the end of a run. */
 import type { LedgerResult } from './ledger.js';
+import type { ReplicationResult } from './upstream.js';
 import type { OffloadResult } from './offload.js';
 import type { SlotRun } from './slots.js';
 
@@ -11,6 +12,8 @@ export interface BenchResults {
   offload: OffloadResult | null;
   slots: SlotRun[] | null;
   ledger: LedgerResult | null;
+  /** Replication to the agency store against a plain multipart upload of the same files (issue 16); absent when not run. */
+  replication?: ReplicationResult | null;
   targets: Target[];
 }
 
@@ -91,6 +94,18 @@ export function renderReport(r: BenchResults): string {
         mib(x.daemonPeakRssBytes),
       ]),
     );
+  }
+  if (r.replication) {
+    const x = r.replication;
+    s += `\n## Replication to the agency store (one-node Ceph RGW, Object Lock; ${x.files} files of ${f0(x.bytes / x.files / 2 ** 20)} MiB, ${x.concurrency} at once)\n\n`;
+    s += table(
+      ['run', 'MiB/s'],
+      [
+        ['plain multipart upload (no checksum, lock or ledger)', f0(x.plainMBps)],
+        ['dock replication (Content-MD5, SHA-256 check, lock, HEAD, PostgreSQL rows)', f0(x.replicationMBps)],
+      ],
+    );
+    s += `replication ÷ plain: ${f2(x.ratio)}\n`;
   }
   if (r.ledger) {
     const l = r.ledger;

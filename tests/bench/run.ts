@@ -3,8 +3,8 @@
  * 1,000,000 recordings and the daemon's memory (issue 9). Prints a table and writes bench-results.json
  * at the repository root. Not part of the tests; takes a few minutes and several GiB under the temp folder.
  *
- *   node dist/tests/bench/run.js [--only offload,slots,ledger] [--offload-gib 3] [--slots-gib 2]
- *                                [--segment-mib 256] [--rounds 3] [--recordings 1000000]
+ *   node dist/tests/bench/run.js [--only offload,slots,ledger,replication] [--offload-gib 3] [--slots-gib 2]
+ *                                [--segment-mib 256] [--rounds 3] [--recordings 1000000] [--replication-mib 256]
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { benchLedger } from './ledger.js';
 import { benchOffload } from './offload.js';
 import { renderReport, targetsOf, type BenchResults } from './report.js';
 import { benchSlots } from './slots.js';
+import { benchReplication } from './upstream.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -36,9 +37,10 @@ async function main(): Promise<void> {
       'segment-mib': { type: 'string', default: '256' },
       rounds: { type: 'string', default: '3' },
       recordings: { type: 'string', default: '1000000' },
+      'replication-mib': { type: 'string', default: '256' },
     },
   });
-  const only = new Set((values.only ?? 'offload,slots,ledger').split(','));
+  const only = new Set((values.only ?? 'offload,slots,ledger,replication').split(','));
   const log = (s: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${s}\n`);
   const t0 = performance.now();
   const offloadBytes = Math.round(Number(values['offload-gib']) * 1024) * MiB;
@@ -80,6 +82,10 @@ async function main(): Promise<void> {
         maxSecondsPerKind: 30,
         log,
       });
+    }
+    if (only.has('replication')) {
+      const fileBytes = 32 * MiB;
+      results.replication = await benchReplication({ root, files: Math.max(1, Math.round((Number(values['replication-mib']) * MiB) / fileBytes)), fileBytes, concurrency: 4, log });
     }
   } finally {
     rmTree(root);
