@@ -67,14 +67,15 @@ export class AccessRegisterRepo {
   constructor(private readonly db: Db) {}
 
   /**
-   * Register a playback request: joins the view of the same playback key and recording whose last request
-   * was at most `windowMs` ago, else opens a new view. Returns the entry and whether it is new.
+   * Register a playback request: joins the view of the same playback key, recording and ground whose last
+   * request was at most `windowMs` ago, else opens a new view (a spot-check's review is not joined to a look on
+   * another ground just before it). Returns the entry and whether it is new.
    */
   recordView(v: NewView): { entry: AccessEntry; created: boolean } {
     const kind = v.kind ?? 'view';
     const cur = this.db
-      .prepare('SELECT * FROM access_register WHERE kind = ? AND playback_key = ? AND recording_id = ? AND last_at_ms >= ? ORDER BY id DESC LIMIT 1')
-      .get(kind, v.playbackKey, v.recordingId, v.atMs - v.windowMs) as Row | undefined;
+      .prepare('SELECT * FROM access_register WHERE kind = ? AND playback_key = ? AND recording_id = ? AND ground = ? AND last_at_ms >= ? ORDER BY id DESC LIMIT 1')
+      .get(kind, v.playbackKey, v.recordingId, v.ground, v.atMs - v.windowMs) as Row | undefined;
     if (cur) {
       this.db.prepare('UPDATE access_register SET last_at_ms = MAX(last_at_ms, ?), requests = requests + 1 WHERE id = ?').run(v.atMs, cur.id);
       return { entry: this.get(cur.id)!, created: false };

@@ -96,6 +96,9 @@ describe('a spot-check over docked footage of two officers', () => {
     expect(early.body.error).toMatch(/play recording/);
     expect((await as[other]!.post(`/api/spot-checks/${id}/score`, { recordingId: first, items: sheet(), comment: '' })).status).toBe(403);
     expect((await as[other]!.get(`/api/recordings/${first}/media?spotCheck=${id}`)).status).toBe(403);
+    // A look on the ground of oversight just before is not the review's view, and the review's is not joined to it.
+    expect((await as[reviewer]!.get(`/api/recordings/${first}/media`)).status).toBe(200);
+    expect((await as[reviewer]!.post(`/api/spot-checks/${id}/score`, { recordingId: first, items: sheet(), comment: '' })).status).toBe(409);
 
     for (const [k, rid] of sample.entries()) {
       expect((await as[reviewer]!.get(`/api/recordings/${rid}/media?spotCheck=${id}`)).status).toBe(200);
@@ -115,6 +118,8 @@ describe('a spot-check over docked footage of two officers', () => {
     ]);
     const register = (await as.supervisor!.get(`/api/access-register?recording=${sample[1]}`)).body.items;
     expect(register.some((e: { username: string; ground: string; kind: string }) => e.username === reviewer && e.kind === 'view' && e.ground === `spot-check/${id}`)).toBe(true);
+    const firstViews = (await as.supervisor!.get(`/api/access-register?recording=${first}`)).body.items.filter((e: { username: string }) => e.username === reviewer);
+    expect(firstViews.map((e: { ground: string }) => e.ground).sort()).toEqual(['oversight', `spot-check/${id}`]);
   });
 
   it('raises a finding against the officer for each failed item, audited with the score', async () => {
