@@ -4,6 +4,7 @@ import { bytes, drift, pct, percent, rate, time } from '../format.js';
 import { t } from '../i18n/index.js';
 import { findingLabel, slotStateLabel } from '../labels.js';
 import type { Page } from '../main.js';
+import { oversightNotices } from './oversight-notices.js';
 
 export const SETTLED = new Set(['ready', 'failed', 'interrupted']);
 
@@ -99,6 +100,8 @@ export const renderStatus: Page = async ({ main, me }) => {
   const msg = h('div', { class: 'msg' });
   const upstream = h('div', { id: 'upstream' });
   replace(main, h('div', { class: 'page-head' }, h('h1', {}, t('status.title')), live), upstream, waiting, msg, grid);
+  // Oversight (issue 17): last year's report still to export, units not reviewed this year.
+  void oversightNotices(me).then((n) => upstream.before(...n));
   // The agency store's state, for the roles that may read it (an officer's 403 shows nothing).
   const refreshUpstream = () =>
     api.get<Upstream>('/api/upstream').then(
