@@ -2,13 +2,17 @@ import { api, ApiError, errorText, may, session, type Action, type Me } from './
 import { h, note, replace } from './dom.js';
 import { LANG_NAMES, LANGS, lang, langFor, onLangChange, setLang, t, useLang, type Key } from './i18n/index.js';
 import { roleLabel } from './labels.js';
+import { renderLedgerExport, renderSessions, renderUsers } from './pages/admin.js';
 import { renderAudit } from './pages/audit.js';
 import { renderDevice, renderDevices } from './pages/devices.js';
 import { renderCase, renderCases, renderCustody, renderRegister, renderRequests } from './pages/evidence.js';
 import { renderFindings } from './pages/findings.js';
+import { renderHolds } from './pages/holds.js';
 import { renderKiosk } from './pages/kiosk.js';
 import { renderLogin, renderPasswordChange } from './pages/login.js';
 import { renderPlayer, renderRecordings } from './pages/recordings.js';
+import { renderActivities, renderOfficers } from './pages/registry.js';
+import { renderRetention, renderTombstones } from './pages/retention.js';
 import { renderReports } from './pages/reports.js';
 import { renderSpotCheck, renderSpotChecks } from './pages/spot-checks.js';
 import { renderStatus } from './pages/status.js';
@@ -55,6 +59,14 @@ const ROUTES: Route[] = [
   { pattern: /^\/spot-checks$/, page: renderSpotChecks, title: 'nav.spotChecks', needs: ['spot-checks'], nav: { href: '#/spot-checks', label: 'nav.spotChecks' } },
   { pattern: /^\/spot-checks\/(\d+)$/, page: renderSpotCheck, title: 'nav.spotChecks', needs: ['spot-checks'] },
   { pattern: /^\/reports$/, page: renderReports, title: 'nav.reports', needs: ['yearly-reports'], nav: { href: '#/reports', label: 'nav.reports' } },
+  { pattern: /^\/retention$/, page: renderRetention, title: 'nav.retention', needs: ['retention.read'], nav: { href: '#/retention', label: 'nav.retention' } },
+  { pattern: /^\/tombstones$/, page: renderTombstones, title: 'nav.tombstones', needs: ['retention.read'], nav: { href: '#/tombstones', label: 'nav.tombstones' } },
+  { pattern: /^\/holds$/, page: renderHolds, title: 'nav.holds', needs: ['holds.read'], nav: { href: '#/holds', label: 'nav.holds' } },
+  { pattern: /^\/activities$/, page: renderActivities, title: 'nav.activities', needs: ['activities.write'], nav: { href: '#/activities', label: 'nav.activities' } },
+  { pattern: /^\/officers$/, page: renderOfficers, title: 'nav.officers', needs: ['registry.read'], nav: { href: '#/officers', label: 'nav.officers' } },
+  { pattern: /^\/sessions$/, page: renderSessions, title: 'nav.sessions', needs: ['registry.read'], nav: { href: '#/sessions', label: 'nav.sessions' } },
+  { pattern: /^\/ledger$/, page: renderLedgerExport, title: 'nav.ledger', needs: ['registry.edit'], nav: { href: '#/ledger', label: 'nav.ledger' } },
+  { pattern: /^\/users$/, page: renderUsers, title: 'nav.users', needs: ['users.manage', 'users.confirm'], nav: { href: '#/users', label: 'nav.users' } },
   { pattern: /^\/audit$/, page: renderAudit, title: 'nav.audit', needs: ['audit.read'], nav: { href: '#/audit', label: 'nav.audit' } },
 ];
 
