@@ -1,6 +1,7 @@
-import { api, ApiError, qs, session, type List, type Me, type Recording, type Role } from '../api.js';
+import { api, ApiError, errorWords, qs, session, type List, type Me, type Recording, type Role } from '../api.js';
 import { append, facts, h, note, replace } from '../dom.js';
-import { dayBound, time } from '../format.js';
+import { bytes, dayBound, time } from '../format.js';
+import { label, t } from '../i18n/index.js';
 import { roleLabel } from '../labels.js';
 import type { Page } from '../main.js';
 
@@ -94,46 +95,21 @@ interface Custody {
   events: CustodyEvent[];
 }
 
-export const KIND_LABEL: Record<Kind, string> = {
-  view: 'View (查阅)',
-  copy: 'Copy (复制)',
-  agency: 'Another authority (外单位调阅)',
-  party: 'A party or their lawyer (当事人/律师)',
+export const KIND_LABEL: Record<Kind, () => string> = {
+  view: () => t('ev.kind.view'),
+  copy: () => t('ev.kind.copy'),
+  agency: () => t('ev.kind.agency'),
+  party: () => t('ev.kind.party'),
 };
-const KIND_HELP: Record<Kind, string> = {
-  view: 'Staff who are not the case handler watch footage with the head of the unit’s approval (004 annex 1 §5).',
-  copy: 'A verifiable copy leaves the dock only with the legal head’s approval (§4).',
-  agency: 'Police, procuratorate, court and other authorities bring a letter and valid ID; the records keeper checks them (§6). From another region the head approves (§8).',
-  party: 'A party or their lawyer brings a letter and valid ID; a lawyer also the power of attorney and licence. The head approves (§7).',
+const KIND_HELP: Record<Kind, () => string> = {
+  view: () => t('ev.help.view'),
+  copy: () => t('ev.help.copy'),
+  agency: () => t('ev.help.agency'),
+  party: () => t('ev.help.party'),
 };
-const STATUS_LABEL: Record<string, string> = { pending: 'Waiting for a decision', approved: 'Approved', denied: 'Denied', expired: 'Expired' };
-const CLASS_LABEL: Record<string, string> = { state_secret: 'State secret (国家秘密)', commercial_secret: 'Commercial secret (商业秘密)', privacy: 'Personal privacy (个人隐私)' };
-export const confidentialLabel = (c: string | null | undefined) => (c ? (CLASS_LABEL[c] ?? c) : '');
-const EVENT_LABEL: Record<string, string> = {
-  recorded: 'Recorded 摄录',
-  stored: 'Stored 入库',
-  signed: 'Signed 签名',
-  flagged: 'Flagged 标记',
-  catalogued: 'Noted 著录',
-  linked: 'Linked 关联',
-  confidential: 'Confidential 定密',
-  unmarked: 'Unmarked 解密',
-  held: 'Held 保全',
-  released: 'Released 解除',
-  archived: 'Archived 刻盘',
-  requested: 'Requested 申请',
-  approved: 'Approved 批准',
-  denied: 'Denied 驳回',
-  view: 'Viewed 查阅',
-  thumbnail: 'Still 截图',
-  copy: 'Copied 复制',
-  export: 'Exported 导出',
-  archive: 'Disc image 镜像',
-  kept: 'Kept longer 延期',
-  purge_decided: 'Purge decided',
-  purged: 'Purged 清除',
-  refused: 'Refused 拒绝',
-};
+const STATUS_LABEL = (s: string) => label('ev.status', s);
+const CLASSES = ['state_secret', 'commercial_secret', 'privacy'];
+export const confidentialLabel = (c: string | null | undefined) => label('ev.class', c);
 
 /** Who decides which kind (CONTRACT "Who may do what"); the dock checks it again. */
 export function mayDecide(me: Me, r: AccessRequest): boolean {
@@ -145,37 +121,37 @@ export function mayDecide(me: Me, r: AccessRequest): boolean {
 const readsRegister = (role: Role) => ['equipment_manager', 'supervisor', 'legal', 'auditor'].includes(role);
 export const editsCatalogue = (role: Role) => ['officer', 'supervisor', 'legal'].includes(role);
 const field = (label: string, input: HTMLElement, hint?: string) => h('div', { class: 'field' }, h('label', { for: input.id }, label), input, hint ? h('p', { class: 'muted small' }, hint) : null);
-const errorText = (e: unknown) => (e instanceof ApiError ? e.message : e instanceof Error ? e.message : String(e));
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const recLink = (id: number) => h('a', { href: `#/recordings/${id}` }, `#${id}`);
 
 /** `#/requests`: file a request, and the requests this user may read, with approve and deny where the user decides. */
 export const renderRequests: Page = async ({ main, query, me }) => {
-  const ids = h('input', { id: 'rq-recordings', name: 'recordingIds', required: true, value: query.get('recording') ?? '', placeholder: 'e.g. 12, 13', pattern: '\\s*\\d+(\\s*,\\s*\\d+)*\\s*' });
-  const kind = h('select', { id: 'rq-kind', name: 'kind' }, (Object.keys(KIND_LABEL) as Kind[]).map((k) => h('option', { value: k, selected: query.get('kind') === k }, KIND_LABEL[k])));
+  const ids = h('input', { id: 'rq-recordings', name: 'recordingIds', required: true, value: query.get('recording') ?? '', placeholder: t('ev.egIds'), pattern: '\\s*\\d+(\\s*,\\s*\\d+)*\\s*' });
+  const kind = h('select', { id: 'rq-kind', name: 'kind' }, (Object.keys(KIND_LABEL) as Kind[]).map((k) => h('option', { value: k, selected: query.get('kind') === k }, KIND_LABEL[k]())));
   const help = h('p', { class: 'muted small', id: 'rq-help' });
-  const purpose = h('textarea', { id: 'rq-purpose', name: 'purpose', required: true, rows: 2, maxlength: 1000, placeholder: 'Why the footage is needed (事由)' });
+  const purpose = h('textarea', { id: 'rq-purpose', name: 'purpose', required: true, rows: 2, maxlength: 1000, placeholder: t('ev.purposePh') });
   const text = (id: string, ph: string) => h('input', { id, name: id, maxlength: 200, placeholder: ph });
-  const requester = text('rq-requester', 'Name of the person who comes');
-  const authority = text('rq-authority', 'e.g. 舞钢市公安局');
-  const letterRef = text('rq-letter', 'Reference of the letter (介绍信)');
-  const idDocument = text('rq-id', 'Kind and number of the valid ID');
+  const requester = text('rq-requester', t('ev.requesterPh'));
+  const authority = text('rq-authority', t('ev.authorityPh'));
+  const letterRef = text('rq-letter', t('ev.letterPh'));
+  const idDocument = text('rq-id', t('ev.idPh'));
   const otherRegion = h('input', { type: 'checkbox', id: 'rq-other-region' });
   const lawyer = h('input', { type: 'checkbox', id: 'rq-lawyer' });
-  const poa = text('rq-poa', 'Power of attorney (委托书、授权书)');
-  const licence = text('rq-licence', 'Lawyer’s licence no. (律师执业证)');
-  const agencyOnly = h('label', { class: 'check' }, otherRegion, ' From another region (the head approves, §8)');
-  const lawyerBox = h('div', {}, h('label', { class: 'check' }, lawyer, ' Asked by a lawyer'), h('div', { class: 'outside-grid' }, field('Power of attorney', poa), field('Licence', licence)));
+  const poa = text('rq-poa', t('ev.poaPh'));
+  const licence = text('rq-licence', t('ev.licencePh'));
+  const agencyOnly = h('label', { class: 'check' }, otherRegion, ' ', t('ev.otherRegion'));
+  const lawyerBox = h('div', {}, h('label', { class: 'check' }, lawyer, ' ', t('ev.byLawyer')), h('div', { class: 'outside-grid' }, field(t('ev.poa'), poa), field(t('ev.licence'), licence)));
   const outside = h(
     'fieldset',
     { class: 'outside', id: 'rq-outside' },
-    h('legend', {}, 'Papers brought (checked before approval)'),
-    h('div', { class: 'outside-grid' }, field('Requester', requester), field('Authority or party', authority), field('Letter', letterRef), field('ID document', idDocument)),
+    h('legend', {}, t('ev.papers')),
+    h('div', { class: 'outside-grid' }, field(t('ev.requester'), requester), field(t('ev.authority'), authority), field(t('ev.letter'), letterRef), field(t('ev.idDoc'), idDocument)),
     agencyOnly,
     lawyerBox,
   );
   const sync = () => {
     const k = kind.value as Kind;
-    help.textContent = KIND_HELP[k];
+    help.textContent = KIND_HELP[k]();
     outside.hidden = k !== 'agency' && k !== 'party';
     agencyOnly.hidden = k !== 'agency';
     lawyerBox.hidden = k !== 'party';
@@ -190,17 +166,17 @@ export const renderRequests: Page = async ({ main, query, me }) => {
   const form = h(
     'form',
     { class: 'card', id: 'request-form' },
-    h('h2', {}, 'Ask to see or copy footage'),
-    h('div', { class: 'filters' }, field('Recordings (numbers)', ids), field('Kind', kind)),
+    h('h2', {}, t('ev.askTitle')),
+    h('div', { class: 'filters' }, field(t('ev.recordingNos'), ids), field(t('ev.kind'), kind)),
     help,
-    field('Purpose', purpose),
+    field(t('ev.purpose'), purpose),
     outside,
-    h('p', { class: 'muted small' }, 'No fee is ever charged (§11). Nobody approves their own request.'),
-    h('button', { type: 'submit', id: 'rq-send' }, 'File the request'),
+    h('p', { class: 'muted small' }, t('ev.noFee')),
+    h('button', { type: 'submit', id: 'rq-send' }, t('ev.file')),
     msg,
   );
   const list = h('div', { id: 'requests' });
-  replace(main, h('h1', {}, 'Access requests (查阅登记)'), form, h('h2', {}, readsRegister(me.role) ? 'All requests' : 'My requests'), list);
+  replace(main, h('h1', {}, t('ev.requestsTitle')), form, h('h2', {}, readsRegister(me.role) ? t('ev.allRequests') : t('ev.myRequests')), list);
 
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -213,7 +189,7 @@ export const renderRequests: Page = async ({ main, query, me }) => {
     api
       .post<AccessRequest>('/api/access-requests', body)
       .then((r) => {
-        replace(msg, note('ok', `Request ${r.id} filed. It waits for ${k === 'copy' ? 'the legal head' : k === 'agency' ? 'the records keeper or the head' : 'the head of the unit'}.`));
+        replace(msg, note('ok', t(k === 'copy' ? 'ev.filedLegal' : k === 'agency' ? 'ev.filedKeeper' : 'ev.filedHead', { id: r.id })));
         purpose.value = '';
         return draw();
       })
@@ -224,7 +200,7 @@ export const renderRequests: Page = async ({ main, query, me }) => {
     if (!mayDecide(me, r)) return null;
     const outsideKind = r.kind === 'agency' || r.kind === 'party';
     const checked = h('input', { type: 'checkbox', id: `checked-${r.id}` });
-    const reason = h('input', { id: `reason-${r.id}`, placeholder: 'Reason (needed to deny)', maxlength: 1000 });
+    const reason = h('input', { id: `reason-${r.id}`, placeholder: t('ev.denyReason'), maxlength: 1000 });
     const out = h('div', { class: 'msg' });
     const act = (path: string, body: unknown) =>
       api
@@ -234,8 +210,8 @@ export const renderRequests: Page = async ({ main, query, me }) => {
     return h(
       'div',
       { class: 'decide' },
-      outsideKind ? h('label', { class: 'check' }, checked, r.lawyer ? ' Letter, ID, power of attorney and licence checked' : ' Letter and ID checked') : null,
-      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'approve', onclick: () => void act('approve', outsideKind ? { documentsChecked: checked.checked } : {}) }, 'Approve'), reason, h('button', { type: 'button', class: 'secondary deny', onclick: () => void act('deny', { reason: reason.value }) }, 'Deny')),
+      outsideKind ? h('label', { class: 'check' }, checked, ' ', r.lawyer ? t('ev.checkedLawyer') : t('ev.checkedPapers')) : null,
+      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'approve', onclick: () => void act('approve', outsideKind ? { documentsChecked: checked.checked } : {}) }, t('findings.approve')), reason, h('button', { type: 'button', class: 'secondary deny', onclick: () => void act('deny', { reason: reason.value }) }, t('ev.deny'))),
       out,
     );
   };
@@ -244,12 +220,12 @@ export const renderRequests: Page = async ({ main, query, me }) => {
       ? h(
           'p',
           { class: 'small' },
-          ...r.recordingIds.flatMap((id) => [h('a', { href: `#/recordings/${id}`, class: 'button secondary' }, `Watch #${id}`), ' ', r.kind === 'copy' || r.kind === 'agency' ? h('a', { href: `/api/recordings/${id}/export`, class: 'button secondary', download: '' }, `Download verifiable copy #${id}`) : null, ' ']),
+          ...r.recordingIds.flatMap((id) => [h('a', { href: `#/recordings/${id}`, class: 'button secondary' }, t('ev.watch', { id })), ' ', r.kind === 'copy' || r.kind === 'agency' ? h('a', { href: `/api/recordings/${id}/export`, class: 'button secondary', download: '' }, t('ev.downloadCopy', { id })) : null, ' ']),
         )
       : null;
   const draw = async () => {
     const rows = (await api.get<List<AccessRequest>>('/api/access-requests?limit=200')).items;
-    if (rows.length === 0) return replace(list, h('div', { class: 'empty card' }, h('p', {}, 'No request yet.')));
+    if (rows.length === 0) return replace(list, h('div', { class: 'empty card' }, h('p', {}, t('ev.noRequest'))));
     replace(
       list,
       h(
@@ -258,7 +234,7 @@ export const renderRequests: Page = async ({ main, query, me }) => {
         h(
           'table',
           { class: 'list requests' },
-          h('thead', {}, h('tr', {}, h('th', {}, 'No.'), h('th', {}, 'Kind'), h('th', {}, 'Recordings'), h('th', {}, 'Purpose and papers'), h('th', {}, 'Filed'), h('th', {}, 'State'))),
+          h('thead', {}, h('tr', {}, h('th', {}, t('holds.col.no')), h('th', {}, t('ev.kind')), h('th', {}, t('holds.col.recordings')), h('th', {}, t('ev.purposePapers')), h('th', {}, t('ev.filed')), h('th', {}, t('common.state')))),
           h(
             'tbody',
             {},
@@ -267,20 +243,20 @@ export const renderRequests: Page = async ({ main, query, me }) => {
                 'tr',
                 { 'data-id': r.id, class: `rq-${r.status}` },
                 h('td', {}, String(r.id)),
-                h('td', {}, KIND_LABEL[r.kind]),
+                h('td', {}, KIND_LABEL[r.kind]()),
                 h('td', {}, r.recordingIds.flatMap((id, i) => [i ? ', ' : '', recLink(id)])),
                 h(
                   'td',
                   {},
                   h('span', { lang: 'zh' }, r.purpose),
-                  r.requester || r.authority ? h('p', { class: 'muted small' }, [r.requester, r.authority, r.letterRef, r.idDocument, r.lawyer ? `lawyer: ${r.powerOfAttorney ?? ''}, ${r.lawyerLicence ?? ''}` : null, r.otherRegion ? 'another region' : null].filter(Boolean).join(' · ')) : null,
+                  r.requester || r.authority ? h('p', { class: 'muted small' }, [r.requester, r.authority, r.letterRef, r.idDocument, r.lawyer ? t('ev.lawyerPapers', { poa: r.powerOfAttorney ?? '', licence: r.lawyerLicence ?? '' }) : null, r.otherRegion ? t('ev.anotherRegion') : null].filter(Boolean).join(' · ')) : null,
                 ),
                 h('td', {}, r.filedBy, h('br', {}), h('span', { class: 'muted small' }, `${roleLabel(r.filedByRole)} · ${time(r.filedAt)}`)),
                 h(
                   'td',
                   {},
-                  h('span', { class: `chip ${r.status === 'approved' ? 'ok' : r.status === 'pending' ? 'busy' : 'warn'}` }, STATUS_LABEL[r.status] ?? r.status),
-                  r.decidedBy ? h('p', { class: 'muted small' }, `by ${r.decidedBy} ${time(r.decidedAt)}${r.expiresAt ? ` · until ${time(r.expiresAt)}` : ''}${r.decisionReason ? ` · ${r.decisionReason}` : ''}`) : null,
+                  h('span', { class: `chip ${r.status === 'approved' ? 'ok' : r.status === 'pending' ? 'busy' : 'warn'}` }, STATUS_LABEL(r.status)),
+                  r.decidedBy ? h('p', { class: 'muted small' }, t('common.by', { who: r.decidedBy }), ' ', time(r.decidedAt), r.expiresAt ? [' · ', t('ev.until', { t: time(r.expiresAt) })] : null, r.decisionReason ? ` · ${r.decisionReason}` : null) : null,
                   decision(r),
                   usable(r),
                 ),
@@ -299,18 +275,18 @@ export const renderRegister: Page = async ({ main, query }) => {
   const v = (k: string) => query.get(k) ?? '';
   const recording = h('input', { id: 'reg-recording', inputmode: 'numeric', value: v('recording'), pattern: '\\d*' });
   const username = h('input', { id: 'reg-username', value: v('username') });
-  const kind = h('select', { id: 'reg-kind' }, h('option', { value: '' }, 'Any'), ['view', 'thumbnail', 'copy', 'export', 'archive'].map((k) => h('option', { value: k, selected: v('kind') === k }, k)));
+  const kind = h('select', { id: 'reg-kind' }, h('option', { value: '' }, t('common.any')), ['view', 'thumbnail', 'copy', 'export', 'archive'].map((k) => h('option', { value: k, selected: v('kind') === k }, label('ev.rkind', k))));
   const from = h('input', { type: 'date', id: 'reg-from', value: v('from') });
   const to = h('input', { type: 'date', id: 'reg-to', value: v('to') });
   const form = h(
     'form',
     { class: 'filters card' },
-    field('Recording', recording),
-    field('User', username),
-    field('Kind', kind),
-    field('From', from),
-    field('To', to),
-    h('div', { class: 'field submit' }, h('button', { type: 'submit' }, 'Show')),
+    field(t('findings.recording'), recording),
+    field(t('field.username'), username),
+    field(t('ev.kind'), kind),
+    field(t('common.from'), from),
+    field(t('common.to'), to),
+    h('div', { class: 'field submit' }, h('button', { type: 'submit' }, t('common.search'))),
   );
   const params = () => ({ recording: v('recording') || undefined, username: v('username') || undefined, kind: v('kind') || undefined, from: dayBound(v('from'), false), to: dayBound(v('to'), true) });
   form.addEventListener('submit', (ev) => {
@@ -318,46 +294,46 @@ export const renderRegister: Page = async ({ main, query }) => {
     location.hash = `#/register${qs({ recording: recording.value, username: username.value, kind: kind.value, from: from.value, to: to.value })}`;
   });
   const body = h('tbody', {});
-  const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Show more');
+  const more = h('button', { type: 'button', class: 'secondary', hidden: true }, t('common.more'));
   let cursor: string | null = null;
   const load = async () => {
     const list = await api.get<List<Entry>>(`/api/access-register${qs({ ...params(), limit: 50, cursor: cursor ?? undefined })}`);
     cursor = list.next;
     more.hidden = cursor === null;
     for (const e of list.items) {
-      append(body, h('tr', {}, h('td', {}, time(e.at)), h('td', {}, e.username, h('br', {}), h('span', { class: 'muted small' }, roleLabel(e.role))), h('td', {}, recLink(e.recordingId)), h('td', {}, e.kind), h('td', {}, e.requestId !== null ? h('a', { href: '#/requests' }, `request ${e.requestId}`) : e.ground), h('td', {}, String(e.requests))));
+      append(body, h('tr', {}, h('td', {}, time(e.at)), h('td', {}, e.username, h('br', {}), h('span', { class: 'muted small' }, roleLabel(e.role))), h('td', {}, recLink(e.recordingId)), h('td', {}, label('ev.rkind', e.kind)), h('td', {}, e.requestId !== null ? h('a', { href: '#/requests' }, t('ev.requestNo', { id: e.requestId })) : label('ev.ground', e.ground)), h('td', {}, String(e.requests))));
     }
-    if (body.childElementCount === 0) append(body, h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'Nothing registered for this filter.')));
+    if (body.childElementCount === 0) append(body, h('tr', {}, h('td', { colspan: 6, class: 'muted' }, t('ev.nothingRegistered'))));
   };
   more.addEventListener('click', () => void load());
   replace(
     main,
-    h('h1', {}, 'Access register (查阅登记簿)'),
-    h('p', { class: 'muted' }, 'Every view, still, copy, export and disc image taken of footage: who, when, which recording and on what ground.'),
+    h('h1', {}, t('ev.registerTitle')),
+    h('p', { class: 'muted' }, t('ev.registerIntro')),
     form,
-    h('p', {}, h('a', { class: 'button secondary', id: 'register-csv', href: `/api/access-register${qs({ ...params(), format: 'csv' })}`, download: '' }, 'Download as CSV')),
-    h('div', { class: 'table-wrap' }, h('table', { class: 'list', id: 'register' }, h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Who'), h('th', {}, 'Recording'), h('th', {}, 'What'), h('th', {}, 'Ground'), h('th', {}, 'Requests'))), body)),
+    h('p', {}, h('a', { class: 'button secondary', id: 'register-csv', href: `/api/access-register${qs({ ...params(), format: 'csv' })}`, download: '' }, t('ev.csv'))),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'list', id: 'register' }, h('thead', {}, h('tr', {}, h('th', {}, t('common.when')), h('th', {}, t('common.who')), h('th', {}, t('findings.recording')), h('th', {}, t('common.what')), h('th', {}, t('ev.ground')), h('th', {}, t('ev.requests')))), body)),
     h('p', {}, more),
   );
   await load();
 };
 
-const targetText = (t: Target | null) => (t ? `${t.name}${t.idNo ? `（${t.idNo}）` : ''} · ${t.kind === 'company' ? 'company' : 'person'}` : '');
+const targetText = (x: Target | null) => (x ? `${x.name}${x.idNo ? `（${x.idNo}）` : ''} · ${x.kind === 'company' ? t('ev.company') : t('ev.person')}` : '');
 
 /** `#/cases`: find a case or activity by number, name or target; open one under a matter of the catalogue. */
 export const renderCases: Page = async ({ main, query, me }) => {
-  const q = h('input', { id: 'case-q', value: query.get('q') ?? '', placeholder: 'Case number, name, target or ID number' });
-  const search = h('form', { class: 'filters card' }, field('Find', q), h('div', { class: 'field submit' }, h('button', { type: 'submit' }, 'Find')));
+  const q = h('input', { id: 'case-q', value: query.get('q') ?? '', placeholder: t('ev.casePh') });
+  const search = h('form', { class: 'filters card' }, field(t('off.filter'), q), h('div', { class: 'field submit' }, h('button', { type: 'submit' }, t('common.search'))));
   search.addEventListener('submit', (ev) => {
     ev.preventDefault();
     location.hash = `#/cases${qs({ q: q.value.trim() })}`;
   });
   const list = h('div', { id: 'cases' });
-  const parts: HTMLElement[] = [h('h1', {}, 'Cases and activities'), search, list];
+  const parts: HTMLElement[] = [h('h1', {}, t('ev.casesTitle')), search, list];
   if (editsCatalogue(me.role)) parts.push(await newCaseForm());
   replace(main, ...parts);
   const rows = (await api.get<List<CaseRecord>>(`/api/cases${qs({ q: query.get('q') ?? undefined, limit: 100 })}`)).items;
-  if (rows.length === 0) return replace(list, h('div', { class: 'empty card' }, h('p', {}, 'No case found.')));
+  if (rows.length === 0) return replace(list, h('div', { class: 'empty card' }, h('p', {}, t('ev.noCase'))));
   replace(
     list,
     h(
@@ -366,7 +342,7 @@ export const renderCases: Page = async ({ main, query, me }) => {
       h(
         'table',
         { class: 'list' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'Case'), h('th', {}, 'Matter'), h('th', {}, 'Target'), h('th', {}, 'Opened'))),
+        h('thead', {}, h('tr', {}, h('th', {}, t('holds.col.case')), h('th', {}, t('ev.matter')), h('th', {}, t('ev.target')), h('th', {}, t('ev.opened')))),
         h('tbody', {}, rows.map((c) => h('tr', {}, h('td', {}, h('a', { href: `#/cases/${c.id}` }, c.caseNo), h('br', {}), h('span', { lang: 'zh' }, c.name)), h('td', { lang: 'zh' }, `${c.category} · ${c.matter}`), h('td', { lang: 'zh' }, targetText(c.target)), h('td', {}, c.createdBy, h('br', {}), h('span', { class: 'muted small' }, time(c.createdAt)))))),
       ),
     ),
@@ -375,21 +351,21 @@ export const renderCases: Page = async ({ main, query, me }) => {
 
 async function newCaseForm(): Promise<HTMLElement> {
   const matters = await api.get<Matter[]>('/api/matters');
-  const caseNo = h('input', { id: 'case-no', required: true, maxlength: 64, placeholder: 'e.g. 舞环罚〔2026〕7号' });
+  const caseNo = h('input', { id: 'case-no', required: true, maxlength: 64, placeholder: t('ev.caseNoPh') });
   const name = h('input', { id: 'case-name', required: true, maxlength: 200 });
   const matter = h('select', { id: 'case-matter' }, matters.map((m) => h('option', { value: m.id }, `${m.category} · ${m.matter} · ${m.stage}${m.keepWithCase ? ' · 随案卷保存' : ''}`)));
-  const tKind = h('select', { id: 'case-target-kind' }, h('option', { value: '' }, 'No target yet'), h('option', { value: 'person' }, 'A person'), h('option', { value: 'company' }, 'A company'));
+  const tKind = h('select', { id: 'case-target-kind' }, h('option', { value: '' }, t('ev.noTarget')), h('option', { value: 'person' }, t('ev.person')), h('option', { value: 'company' }, t('ev.company')));
   const tName = h('input', { id: 'case-target-name', maxlength: 200 });
-  const tId = h('input', { id: 'case-target-id', maxlength: 64, pattern: '[0-9A-Za-z-]*', placeholder: 'ID card or credit code' });
+  const tId = h('input', { id: 'case-target-id', maxlength: 64, pattern: '[0-9A-Za-z-]*', placeholder: t('ev.idNoPh') });
   const msg = h('div', { class: 'msg' });
   const form = h(
     'form',
     { class: 'card', id: 'case-form' },
-    h('h2', {}, 'Open a case or activity'),
-    h('div', { class: 'filters' }, field('Case number', caseNo), field('Name', name), field('Matter (音像记录事项清单)', matter)),
-    h('div', { class: 'filters' }, field('Enforcement target', tKind), field('Target name', tName), field('Target ID number', tId)),
-    h('p', { class: 'muted small' }, 'Footage linked to a matter whose storage time is “as the written records” is held with the case file.'),
-    h('button', { type: 'submit' }, 'Open the case'),
+    h('h2', {}, t('ev.openCase')),
+    h('div', { class: 'filters' }, field(t('field.caseNo'), caseNo), field(t('field.name'), name), field(t('ev.matterList'), matter)),
+    h('div', { class: 'filters' }, field(t('ev.target'), tKind), field(t('ev.targetName'), tName), field(t('ev.targetId'), tId)),
+    h('p', { class: 'muted small' }, t('ev.keepWithCase')),
+    h('button', { type: 'submit' }, t('ev.openCaseBtn')),
     msg,
   );
   form.addEventListener('submit', (ev) => {
@@ -422,50 +398,50 @@ export const renderCase: Page = async ({ main, params, me }) => {
     h(
       'tr',
       { 'data-id': r.id },
-      h('td', {}, h('a', { href: `#/recordings/${r.id}` }, r.evidenceNo ?? `#${r.id}`), r.confidential ? h('span', { class: 'chip warn' }, 'confidential') : null, r.hold ? h('span', { class: 'chip' }, 'held') : null),
+      h('td', {}, h('a', { href: `#/recordings/${r.id}` }, r.evidenceNo ?? `#${r.id}`), r.confidential ? h('span', { class: 'chip warn' }, t('ev.confidentialChip')) : null, r.hold ? h('span', { class: 'chip' }, t('rec.onHold')) : null),
       h('td', {}, time(r.correctedStart ?? r.recordedStart)),
       h('td', {}, r.officerNo ?? ''),
-      h('td', { lang: 'zh' }, n ? [n.contentNote, n.speakers ? h('p', { class: 'muted small' }, `对话人员：${n.speakers}`) : null, n.gist ? h('p', { class: 'muted small' }, `主要内容：${n.gist}`) : null] : h('span', { class: 'muted' }, 'no note yet')),
+      h('td', { lang: 'zh' }, n ? [n.contentNote, n.speakers ? h('p', { class: 'muted small' }, t('ev.speakers', { s: n.speakers })) : null, n.gist ? h('p', { class: 'muted small' }, t('ev.gist', { s: n.gist })) : null] : h('span', { class: 'muted' }, t('ev.noNote'))),
     ),
   );
-  const docs = d.documents.map((x) => h('li', {}, h('a', { href: x.url, download: '' }, x.name), h('span', { class: 'muted small' }, ` · ${Math.ceil(x.size / 1024)} KiB · ${x.addedBy} · ${time(x.addedAt)}`)));
+  const docs = d.documents.map((x) => h('li', {}, h('a', { href: x.url, download: '' }, x.name), h('span', { class: 'muted small' }, ' · ', bytes(x.size), ` · ${x.addedBy} · `, time(x.addedAt))));
   const msg = h('div', { class: 'msg' });
-  const linkIds = h('input', { id: 'link-ids', placeholder: 'Recording numbers, e.g. 12, 13' });
+  const linkIds = h('input', { id: 'link-ids', placeholder: t('ev.egIds') });
   const fileInput = h('input', { type: 'file', id: 'doc-file', accept: 'application/pdf,image/jpeg,image/png' });
   const editing = edit
     ? h(
         'div',
         { class: 'card' },
-        h('h2', {}, 'Add to this case'),
+        h('h2', {}, t('ev.addToCase')),
         h(
           'form',
           { id: 'link-form', class: 'filters' },
-          field('Link recordings', linkIds),
-          h('div', { class: 'field submit' }, h('button', { type: 'submit' }, 'Link')),
+          field(t('ev.link'), linkIds),
+          h('div', { class: 'field submit' }, h('button', { type: 'submit' }, t('ev.linkBtn'))),
         ),
-        h('form', { id: 'doc-form', class: 'filters' }, field('Attach a document (PDF, photo of a form)', fileInput), h('div', { class: 'field submit' }, h('button', { type: 'submit' }, 'Attach'))),
+        h('form', { id: 'doc-form', class: 'filters' }, field(t('ev.attach'), fileInput), h('div', { class: 'field submit' }, h('button', { type: 'submit' }, t('ev.attachBtn')))),
         msg,
       )
     : null;
   replace(
     main,
-    h('p', { class: 'crumbs' }, h('a', { href: '#/cases' }, '← Cases')),
+    h('p', { class: 'crumbs' }, h('a', { href: '#/cases' }, t('ev.backCases'))),
     h('h1', { lang: 'zh' }, `${c.caseNo} ${c.name}`),
     facts([
-      ['Matter', h('span', { lang: 'zh' }, `${c.category} · ${c.matter}`)],
-      ['Storage', c.keepWithCase ? h('span', { lang: 'zh' }, '与文字材料存储时间一致 — footage is held with the case file') : 'the retention period'],
-      ['Enforcement target', targetText(c.target) || null],
-      ['Opened', `${c.createdBy}, ${time(c.createdAt)}`],
+      [t('ev.matter'), h('span', {}, `${c.category} · ${c.matter}`)],
+      [t('ev.storage'), c.keepWithCase ? t('ev.storageCase') : t('ev.storagePeriod')],
+      [t('ev.target'), targetText(c.target) || null],
+      [t('ev.opened'), t('findings.byAt', { who: c.createdBy, at: time(c.createdAt) })],
     ]),
-    h('h2', {}, 'Audio-video records'),
+    h('h2', {}, t('ev.avRecords')),
     recs.length
-      ? h('div', { class: 'table-wrap' }, h('table', { class: 'list', id: 'case-recordings' }, h('thead', {}, h('tr', {}, h('th', {}, 'Evidence no.'), h('th', {}, 'Started'), h('th', {}, 'Officer'), h('th', {}, 'What it shows'))), h('tbody', {}, recs)))
-      : h('p', { class: 'muted' }, 'No recording linked yet.'),
-    d.hidden > 0 ? note('info', `${d.hidden} more recording${d.hidden === 1 ? '' : 's'} of this case you may not see (confidential or another officer’s).`) : null,
-    h('h2', {}, 'Text records'),
-    docs.length ? h('ul', { id: 'case-documents' }, docs) : h('p', { class: 'muted' }, 'No document attached.'),
-    d.holds.length ? h('h2', {}, 'Holds') : null,
-    d.holds.length ? h('ul', {}, d.holds.map((x) => h('li', {}, `Hold ${x.id}: ${x.reason}, ${x.active ? 'active' : 'released'} · ${x.placedBy} ${time(x.placedAt)}`))) : null,
+      ? h('div', { class: 'table-wrap' }, h('table', { class: 'list', id: 'case-recordings' }, h('thead', {}, h('tr', {}, h('th', {}, t('ev.evidenceNo')), h('th', {}, t('retention.col.start')), h('th', {}, t('common.officer')), h('th', {}, t('ev.shows')))), h('tbody', {}, recs)))
+      : h('p', { class: 'muted' }, t('ev.noLinked')),
+    d.hidden > 0 ? note('info', t('ev.hidden', { n: d.hidden })) : null,
+    h('h2', {}, t('ev.textRecords')),
+    docs.length ? h('ul', { id: 'case-documents' }, docs) : h('p', { class: 'muted' }, t('ev.noDoc')),
+    d.holds.length ? h('h2', {}, t('holds.title')) : null,
+    d.holds.length ? h('ul', {}, d.holds.map((x) => h('li', {}, t('ev.holdLine', { id: x.id, reason: label('hreason', x.reason), state: x.active ? t('holds.active') : t('holds.released'), who: x.placedBy, at: time(x.placedAt) })))) : null,
     editing,
   );
   if (!edit) return;
@@ -480,7 +456,7 @@ export const renderCase: Page = async ({ main, params, me }) => {
   document.getElementById('doc-form')!.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const f = fileInput.files?.[0];
-    if (!f) return replace(msg, note('warn', 'Choose a file first.'));
+    if (!f) return replace(msg, note('warn', t('off.chooseFile')));
     upload(`/api/cases/${id}/documents${qs({ name: f.name })}`, f)
       .then(() => renderCase({ main, params, me, query: new URLSearchParams() }))
       .catch((e: unknown) => replace(msg, note('error', errorText(e))));
@@ -493,26 +469,26 @@ export const renderCustody: Page = async ({ main, params }) => {
   const r = await api.get<Custody>(`/api/recordings/${id}/custody`);
   replace(
     main,
-    h('p', { class: 'crumbs' }, h('a', { href: `#/recordings/${id}` }, '← The recording')),
-    h('h1', {}, 'Chain of custody (保管链)'),
+    h('p', { class: 'crumbs' }, h('a', { href: `#/recordings/${id}` }, t('ev.backRecording'))),
+    h('h1', {}, t('ev.custody')),
     facts([
-      ['Evidence number', r.recording.evidenceNo],
-      ['File', r.recording.name],
-      ['Recorder', r.recording.serial],
-      ['SHA-256', h('code', { class: 'hash' }, r.recording.sha256)],
-      ['Signed in', r.recording.manifestSessionId ?? 'not yet signed'],
-      ['Confidential', confidentialLabel(r.recording.confidential) || null],
-      ['Report made', time(r.generatedAt)],
+      [t('ev.evidenceNo'), r.recording.evidenceNo],
+      [t('tomb.col.file'), r.recording.name],
+      [t('common.recorder'), r.recording.serial],
+      [t('rec.sha'), h('code', { class: 'hash' }, r.recording.sha256)],
+      [t('ev.signedIn'), r.recording.manifestSessionId ?? t('ev.notSigned')],
+      [t('ev.confidential'), confidentialLabel(r.recording.confidential) || null],
+      [t('ev.reportMade'), time(r.generatedAt)],
     ]),
-    h('p', {}, h('a', { class: 'button', id: 'custody-pdf', href: `/api/recordings/${id}/custody?format=pdf`, target: '_blank', rel: 'noopener' }, 'Printable report (PDF, 中文)')),
+    h('p', {}, h('a', { class: 'button', id: 'custody-pdf', href: `/api/recordings/${id}/custody?format=pdf`, target: '_blank', rel: 'noopener' }, t('ev.pdf'))),
     h(
       'div',
       { class: 'table-wrap' },
       h(
         'table',
         { class: 'list', id: 'custody' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Event'), h('th', {}, 'Who'), h('th', {}, 'Detail'))),
-        h('tbody', {}, r.events.map((e) => h('tr', {}, h('td', {}, time(e.at)), h('td', {}, EVENT_LABEL[e.event] ?? e.event), h('td', {}, e.actor ?? ''), h('td', { class: 'detail', lang: 'zh' }, e.textZh)))),
+        h('thead', {}, h('tr', {}, h('th', {}, t('common.when')), h('th', {}, t('ev.event')), h('th', {}, t('common.who')), h('th', {}, t('common.details')))),
+        h('tbody', {}, r.events.map((e) => h('tr', {}, h('td', {}, time(e.at)), h('td', {}, label('ev.event', e.event)), h('td', {}, e.actor ?? ''), h('td', { class: 'detail', lang: 'zh' }, e.textZh)))),
       ),
     ),
   );
@@ -520,13 +496,13 @@ export const renderCustody: Page = async ({ main, params }) => {
 
 /** The player page's evidence part: number, confidentiality, and the ways on (request, custody, marking). */
 export function evidenceBox(me: Me, r: Recording & { evidenceNo?: string | null; confidential?: string | null }, onChange: () => void): HTMLElement {
-  const links: HTMLElement[] = [h('a', { class: 'button secondary', href: `#/requests?recording=${r.id}`, id: 'ask-access' }, 'Ask to view or copy')];
-  if (readsRegister(me.role)) links.push(h('a', { class: 'button secondary', href: `#/recordings/${r.id}/custody`, id: 'custody-link' }, 'Chain of custody'));
+  const links: HTMLElement[] = [h('a', { class: 'button secondary', href: `#/requests?recording=${r.id}`, id: 'ask-access' }, t('ev.askAccess'))];
+  if (readsRegister(me.role)) links.push(h('a', { class: 'button secondary', href: `#/recordings/${r.id}/custody`, id: 'custody-link' }, t('ev.custody')));
   const box = h(
     'div',
     { class: 'card evidence' },
-    h('p', { id: 'evidence-no' }, 'Evidence number ', h('strong', {}, r.evidenceNo ?? '—')),
-    r.confidential ? note('warn', `Confidential: ${confidentialLabel(r.confidential)}. Only its officer, supervisors, legal and holders of an approved request see it.`) : null,
+    h('p', { id: 'evidence-no' }, t('ev.evidenceNo'), ' ', h('strong', {}, r.evidenceNo ?? t('common.dash'))),
+    r.confidential ? note('warn', t('ev.confidentialNote', { c: confidentialLabel(r.confidential) })) : null,
     h('p', { class: 'actions' }, links),
   );
   if (me.role === 'supervisor' || me.role === 'legal') {
@@ -540,15 +516,15 @@ export function evidenceBox(me: Me, r: Recording & { evidenceNo?: string | null;
           id: 'unmark',
           onclick: () =>
             void fetch(`/api/recordings/${r.id}/confidential`, { method: 'DELETE', credentials: 'same-origin', headers: { 'x-csrf-token': session.get()?.csrfToken ?? '' } })
-              .then((res) => (res.ok ? onChange() : replace(msg, note('error', `The dock answered ${res.status}`))))
+              .then((res) => (res.ok ? onChange() : replace(msg, note('error', errorWords(res.status, {})))))
               .catch((e: unknown) => replace(msg, note('error', errorText(e)))),
-        }, 'Remove the confidential mark'),
+        }, t('ev.unmark')),
         msg,
       );
     } else {
-      const cls = h('select', { id: 'conf-class' }, Object.entries(CLASS_LABEL).map(([k, v]) => h('option', { value: k }, v)));
-      const reason = h('input', { id: 'conf-reason', required: true, maxlength: 1000, placeholder: 'Why (004 §14)' });
-      const form = h('form', { class: 'filters', id: 'conf-form' }, field('Mark confidential', cls), field('Reason', reason), h('div', { class: 'field submit' }, h('button', { type: 'submit', class: 'secondary' }, 'Mark')));
+      const cls = h('select', { id: 'conf-class' }, CLASSES.map((k) => h('option', { value: k }, confidentialLabel(k))));
+      const reason = h('input', { id: 'conf-reason', required: true, maxlength: 1000, placeholder: t('ev.whyMark') });
+      const form = h('form', { class: 'filters', id: 'conf-form' }, field(t('ev.mark'), cls), field(t('common.reason'), reason), h('div', { class: 'field submit' }, h('button', { type: 'submit', class: 'secondary' }, t('ev.markBtn'))));
       form.addEventListener('submit', (ev) => {
         ev.preventDefault();
         api
