@@ -157,9 +157,19 @@ export class UpstreamRepo {
     return { enabledAtMs: r?.enabled_at_ms ?? null, lastSuccessAtMs: r?.last_success_at_ms ?? null, lastError: r?.last_error ?? null, lastErrorAtMs: r?.last_error_at_ms ?? null };
   }
 
-  /** A transfer succeeded: the last error is over. */
-  noteSuccess(atMs: number): void {
-    this.db.prepare('UPDATE upstream_state SET last_success_at_ms = ?, last_error = NULL, last_error_at_ms = NULL WHERE id = 1').run(atMs);
+  /**
+   * A transfer succeeded: the last error is over, except a store error after a row went through (rows do not touch the
+   * store: its error stays shown until footage or a manifest goes through).
+   */
+  noteSuccess(atMs: number, kind: OutboxKind = 'object'): void {
+    this.db
+      .prepare(
+        `UPDATE upstream_state SET last_success_at_ms = ?,
+           last_error = CASE WHEN ? = 'row' AND last_error LIKE 'store:%' THEN last_error ELSE NULL END,
+           last_error_at_ms = CASE WHEN ? = 'row' AND last_error LIKE 'store:%' THEN last_error_at_ms ELSE NULL END
+         WHERE id = 1`,
+      )
+      .run(atMs, kind, kind);
   }
 
   noteError(atMs: number, error: string): void {
@@ -173,11 +183,11 @@ export class UpstreamRepo {
     return { objects: r.objects, rows: r.rows, oldestQueuedAtMs: r.oldest };
   }
 
-  /** Items due at `nowMs`, oldest first, leaving out those in flight. */
-  due(nowMs: number, limit: number, inFlight: readonly number[]): OutboxItem[] {
+  /** Items due at `nowMs`, oldest first, leaving out those in flight (and objects, with `rowsOnly`). */
+  due(nowMs: number, limit: number, inFlight: readonly number[], rowsOnly = false): OutboxItem[] {
     const rows = this.db
       .prepare(
-        `SELECT id, kind, entity, ref, gen, queued_at_ms, attempts FROM upstream_outbox WHERE next_at_ms <= ? AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY next_at_ms, id LIMIT ?`,
+        `SELECT id, kind, entity, ref, gen, queued_at_ms, attempts FROM upstream_outbox WHERE next_at_ms <= ? AND id NOT IN (SELECT value FROM json_each(?)) ${rowsOnly ? "AND kind = 'row'" : ''} ORDER BY next_at_ms, id LIMIT ?`,
       )
       .all(nowMs, JSON.stringify(inFlight), limit) as Array<{ id: number; kind: OutboxKind; entity: OutboxEntity; ref: string; gen: number; queued_at_ms: number; attempts: number }>;
     return rows.map((r) => ({ id: r.id, kind: r.kind, entity: r.entity, ref: r.ref, gen: r.gen, queuedAtMs: r.queued_at_ms, attempts: r.attempts }));

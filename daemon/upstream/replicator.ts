@@ -62,6 +62,8 @@ export class Replicator {
   private stopped = true;
   private connectAttempts = 0;
   private connectAfterMs = 0;
+  private lockAttempts = 0;
+  private lockCheckAfterMs = 0;
 
   constructor(private readonly o: ReplicatorOptions) {}
 
@@ -108,9 +110,13 @@ export class Replicator {
     this.timer.unref?.();
   }
 
-  private fail(item: OutboxItem | null, e: unknown): void {
+  /**
+   * A failed transfer (or bucket check, or connection): noted as the last error, prefixed by what failed (`store:`
+   * for footage, manifests and the bucket, `ledger:` for rows and the connection), and the item retried after its backoff.
+   */
+  private fail(item: OutboxItem | null, e: unknown, channel: 'store' | 'ledger' = item?.kind === 'object' ? 'store' : 'ledger'): void {
     const what = item ? `${item.entity} ${item.ref}: ` : '';
-    const msg = `${what}${describeStoreError(e)}`;
+    const msg = `${channel}: ${what}${describeStoreError(e)}`;
     const now = this.o.now();
     this.o.ledger.upstream.noteError(now, msg);
     if (item) {
@@ -129,47 +135,57 @@ export class Replicator {
     } catch (e) {
       this.connectAttempts++;
       this.connectAfterMs = Date.now() + Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** Math.min(this.connectAttempts, 20));
-      this.fail(null, e);
+      this.fail(null, e, 'ledger');
     }
   }
 
+  /** Check the bucket's Object Lock (once; again after a failure, with backoff). A bucket without it stops replication. */
+  private async checkLock(): Promise<void> {
+    if (this.lockChecked || Date.now() < this.lockCheckAfterMs) return;
+    try {
+      await this.o.store.checkObjectLock();
+      this.lockChecked = true;
+      this.lockAttempts = 0;
+    } catch (e) {
+      if (e instanceof UpstreamError && e.code === 'no_object_lock') {
+        this.o.log.error({ err: e.message }, 'replication stopped: the bucket has no Object Lock');
+        this.o.ledger.upstream.noteError(this.o.now(), e.message);
+        this.stopped = true;
+        return;
+      }
+      this.lockAttempts++;
+      this.lockCheckAfterMs = Date.now() + Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** Math.min(this.lockAttempts, 20));
+      this.fail(null, e, 'store');
+    }
+  }
+
+  /**
+   * Rows go to the agency ledger as soon as it answers, whatever the store does (so the agency sees the dock and its
+   * backlog); footage and manifests only once the bucket's Object Lock has been seen.
+   */
   private tick(): void {
     this.timer = null;
     if (this.stopped) return;
     const poll = this.o.pollMs ?? 500;
-    if (!this.agency || !this.lockChecked) {
-      if (!this.connecting) {
-        this.connecting = (async () => {
-          if (!this.lockChecked) {
-            try {
-              await this.o.store.checkObjectLock();
-              this.lockChecked = true;
-            } catch (e) {
-              if (e instanceof UpstreamError && e.code === 'no_object_lock') {
-                this.o.log.error({ err: e.message }, 'replication stopped: the bucket has no Object Lock');
-                this.o.ledger.upstream.noteError(this.o.now(), e.message);
-                this.stopped = true;
-                return;
-              }
-              this.fail(null, e);
-            }
-          }
-          await this.connect();
-        })().finally(() => {
-          this.connecting = null;
-          this.schedule(this.agency && this.lockChecked ? 0 : poll);
-        });
-      }
-      return;
+    if ((!this.agency || !this.lockChecked) && !this.connecting) {
+      this.connecting = (async () => {
+        await this.checkLock();
+        if (!this.stopped) await this.connect();
+      })().finally(() => {
+        this.connecting = null;
+        this.schedule(this.agency && this.lockChecked ? 0 : poll);
+      });
     }
-    const free = this.o.concurrency - this.inFlight.size;
-    if (free > 0) {
-      for (const item of this.o.ledger.upstream.due(this.o.now(), free, [...this.inFlight.keys()])) {
-        const p = this.run(item).finally(() => {
-          this.inFlight.delete(item.id);
-          this.schedule(0);
-        });
-        this.inFlight.set(item.id, p);
+    if (this.agency) {
+      const free = this.o.concurrency - this.inFlight.size;
+      if (free > 0) {
+        for (const item of this.o.ledger.upstream.due(this.o.now(), free, [...this.inFlight.keys()], !this.lockChecked)) {
+          const p = this.run(item).finally(() => {
+            this.inFlight.delete(item.id);
+            this.schedule(0);
+          });
+          this.inFlight.set(item.id, p);
+        }
       }
     }
     this.schedule(poll);
@@ -179,7 +195,7 @@ export class Replicator {
     try {
       await this.transfer(item);
       this.o.ledger.upstream.complete(item);
-      this.o.ledger.upstream.noteSuccess(this.o.now());
+      this.o.ledger.upstream.noteSuccess(this.o.now(), item.kind);
     } catch (e) {
       if (e instanceof DeleteDeferred) {
         this.o.ledger.upstream.fail(item, e.message, e.retryAtMs);
