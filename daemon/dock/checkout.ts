@@ -187,7 +187,8 @@ export class CheckoutService {
       });
       return cid;
     });
-    this.deps.slots.update(port, { officer: { officerNo: officer.officerNo, name: officer.name, unitNo: officer.unitNo } });
+    // The slot keeps the officer whose footage its docking offloaded: the card showed the new holder's name on the
+    // previous officer's offload (issue 18). Who holds the recorder now is the ledger's checkout, on its page.
     this.deps.log.info({ serial, officerNo: officer.officerNo, by, checkoutId: id }, 'recorder checked out');
     return { checkout: ledger.checkouts.get(id)!, battery: status.battery, freeMiB: status.freeMiB, totalMiB: status.totalMiB };
   }

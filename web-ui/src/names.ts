@@ -26,5 +26,5 @@ export function forgetOfficers(): void {
 export function officerLabel(no: string | null | undefined, names: Map<string, Officer>, fallbackName?: string | null): HTMLElement {
   if (!no) return h('span', { class: 'muted' }, t('common.unknown'));
   const name = names.get(no)?.name ?? fallbackName;
-  return name ? h('span', {}, h('span', {}, name), `（${no}）`) : h('span', {}, no);
+  return name ? h('span', {}, t('common.nameNo', { name, no })) : h('span', {}, no);
 }

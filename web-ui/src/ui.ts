@@ -35,7 +35,7 @@ export function officerPicker(id: string, officers: Iterable<Officer>, opts: { a
   const all = [...officers].sort((a, b) => a.officerNo.localeCompare(b.officerNo));
   const search = h('input', { type: 'search', id: `${id}-search`, placeholder: t('common.searchPlaceholder'), autocomplete: 'off', 'aria-label': t('common.searchPlaceholder') });
   const select = h('select', { id, required: opts.required ?? false });
-  const text = (o: Officer) => `${o.name}（${o.officerNo}）· ${o.unitName}`;
+  const text = (o: Officer) => `${t('common.nameNo', { name: o.name, no: o.officerNo })} · ${o.unitName}`;
   const fill = () => {
     const q = search.value.trim().toLowerCase();
     const keep = select.value || opts.selected || '';

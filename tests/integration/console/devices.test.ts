@@ -17,6 +17,23 @@ async function setup(state = 'ready') {
 }
 
 describe('checkout and check-in over the API', () => {
+  it("after a check-in and a checkout to the next officer, the previous officer's offload stays theirs, on the card and in the ledger", async () => {
+    await setup();
+    // Officer 100001 brought the recorder back: the docking offloaded their footage.
+    h.slots.update(h.slots.bySerial('SN000001')!.port, { officer: { officerNo: '100001', name: '张伟', unitNo: 'U01' } });
+    const first = h.ledger.checkouts.checkOut('SN000001', '100001', 'em1', h.clock.t - 8 * 3_600_000);
+    const rec = addRecording(h, { seq: 7, officerNo: '100001', file: makeMp4(), checkoutId: first });
+    expect((await h.req('POST', '/api/devices/SN000001/checkin', { as: 'em1' })).statusCode).toBe(200);
+    h.clock.t += 60_000;
+    const res = await h.req('POST', '/api/devices/SN000001/checkout', { as: 'em1', body: { officerNo: '100002' } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(h.slots.bySerial('SN000001')?.officer).toEqual({ officerNo: '100001', name: '张伟', unitNo: 'U01' });
+    expect(h.ledger.recordings.get(rec)).toMatchObject({ officerNo: '100001', checkoutId: first });
+    const periods = (await h.req('GET', '/api/devices/SN000001', { as: 'em1' })).json().checkouts as Array<{ officerNo: string; recordings: number }>;
+    expect(periods.find((p) => p.officerNo === '100002')).toMatchObject({ recordings: 0 });
+    expect(periods.find((p) => p.officerNo === '100001')).toMatchObject({ recordings: 1 });
+  });
+
   it('checks readiness, writes INFO (GBK names) and the dock time, records the period with who', async () => {
     await setup();
     const res = await h.req('POST', '/api/devices/SN000001/checkout', { as: 'em1', body: { officerNo: '100001' } });
@@ -31,7 +48,8 @@ describe('checkout and check-in over the API', () => {
     expect(dev.status).toBe('checked_out');
     expect(dev.lastSyncAtMs).toBe(h.clock.t);
     expect(h.ledger.audit.list({ limit: 1 })[0]).toMatchObject({ action: 'device.checkout', actor: 'em1', subject: 'SN000001' });
-    expect(h.slots.bySerial('SN000001')?.officer).toEqual({ officerNo: '100001', name: '张伟', unitNo: 'U01' });
+    // The slot's card keeps the officer of the docking's offload (none here), not the new holder (issue 18).
+    expect(h.slots.bySerial('SN000001')?.officer).toBeNull();
     const again = await h.req('POST', '/api/devices/SN000001/checkout', { as: 'em1', body: { officerNo: '100002' } });
     expect(again.statusCode).toBe(409);
   });

@@ -65,6 +65,7 @@ export const en: Record<Key, string> = {
   'common.percent': '{p} %',
   'common.filesBytes': '{files} files, {size}',
   'common.noData': 'Nothing yet.',
+  'common.nameNo': '{name} ({no})',
   'common.confirm': 'Confirm',
 
   'unit.bytes': '{n} B',

@@ -68,6 +68,7 @@ export const zh = {
   'common.percent': '{p}%',
   'common.filesBytes': '{files} 个文件，{size}',
   'common.noData': '暂无记录。',
+  'common.nameNo': '{name}（{no}）',
   'common.confirm': '确认',
 
   'unit.bytes': '{n} 字节',

@@ -72,7 +72,7 @@ export const renderDevice: Page = async (ctx) => {
         replace(msg, note('info', t('device.checkingOut')));
         api
           .post(`/api/devices/${serial}/checkout`, { officerNo: no })
-          .then(() => again(t('device.checkedOut', { who: names.get(no)?.name ? `${names.get(no)!.name}（${no}）` : no })))
+          .then(() => again(t('device.checkedOut', { who: names.get(no)?.name ? t('common.nameNo', { name: names.get(no)!.name, no }) : no })))
           .catch((e: unknown) => {
             go.disabled = false;
             if (e instanceof ApiError && Array.isArray(e.body.reasons) && e.body.reasons.length > 0) {
@@ -94,7 +94,7 @@ export const renderDevice: Page = async (ctx) => {
           });
       });
       const who = names.get(d.checkedOutTo);
-      actions.append(h('p', {}, t('device.checkedOutTo', { who: who ? `${who.name}（${d.checkedOutTo}）` : d.checkedOutTo })), back);
+      actions.append(h('p', {}, t('device.checkedOutTo', { who: who ? t('common.nameNo', { name: who.name, no: d.checkedOutTo }) : d.checkedOutTo })), back);
     }
   }
 
