@@ -1,8 +1,10 @@
+import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { AgencyLedger } from './agency-ledger.js';
 import { verifyAgency } from './agency-verify.js';
+import { UpstreamError } from './errors.js';
 
 interface Io {
   stdout: { write(s: string): unknown };
@@ -17,6 +19,19 @@ function upstreamConfig(file: string | undefined): Config {
 
 /** `bwc-dock agency verify|enroll|serve`. Exit codes as the contract's: 0 ok, 1 a finding or runtime error, 2 bad usage. */
 export async function runAgency(argv: string[], io: Io, usage: (m: string) => Error): Promise<number> {
+  try {
+    return await agencyCommand(argv, io, usage);
+  } catch (e) {
+    // The store or the agency ledger refused or did not answer: say so in one line (exit 1), no stack.
+    if (e instanceof UpstreamError) {
+      io.stderr.write(`bwc-dock: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+async function agencyCommand(argv: string[], io: Io, usage: (m: string) => Error): Promise<number> {
   const [sub, ...rest] = argv;
   switch (sub) {
     case 'verify': {
@@ -41,15 +56,16 @@ export async function runAgency(argv: string[], io: Io, usage: (m: string) => Er
       } catch (e) {
         throw usage(`cannot read ${values.pubkey}: ${(e as Error).message}`);
       }
+      let type: string | undefined;
+      try {
+        type = createPublicKey(pem).asymmetricKeyType;
+      } catch (e) {
+        throw usage(`${values.pubkey} is not a public key: ${(e as Error).message}`);
+      }
+      if (type !== 'ed25519') throw usage(`${values.pubkey} is a ${type ?? 'unknown'} key; a dock's key is ed25519 (keys/dock.pub.pem)`);
       const agency = await AgencyLedger.open(config.upstream!.postgres);
       try {
-        let r: Awaited<ReturnType<AgencyLedger['enroll']>>;
-        try {
-          r = await agency.enroll(values.dock, pem);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code?.startsWith?.('ERR_OSSL') || /key/i.test((e as Error).message)) throw usage(`${values.pubkey} is not a public key: ${(e as Error).message}`);
-          throw e;
-        }
+        const r = await agency.enroll(values.dock, pem);
         const states = Object.entries(r.states).map(([s, n]) => `${n} ${s}`).join(', ') || 'none yet';
         io.stdout.write(`enrolled ${values.dock}; its manifests: ${states}\n`);
         return r.states.quarantined || r.states.broken ? 1 : 0;
