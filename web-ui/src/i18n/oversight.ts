@@ -3,7 +3,7 @@
  * zh.ts 与 en.ts 各展开一次；英文须有每个键（否则类型错误）。
  */
 export const oversightZh = {
-  'nav.spotChecks': '评查抽查',
+  'nav.spotChecks': '评查',
   'nav.reports': '年度统计',
 
   'finding.spot_check_failed': '评查未通过',
@@ -78,7 +78,7 @@ export const oversightZh = {
   'spot.submit': '提交评分',
   'spot.needAll': '请为每一项选择合格或不合格。',
   'spot.needNote': '不合格项须写明问题：{item}。',
-  'spot.scored': '已评分：{passed} 项合格，{failed} 项不合格。',
+  'spot.scored': '已评分：{passed} 项合格，{failed} 项不合格',
   'spot.scoredBy': '{by} 于 {at} 评分',
   'spot.findingsRaised': '不合格项已作为异常事项记入该执法人员名下。',
 
@@ -206,7 +206,7 @@ export const oversightEn: Record<OversightKey, string> = {
   'spot.submit': 'Submit the score',
   'spot.needAll': 'Choose pass or fail for every item.',
   'spot.needNote': 'Say what was wrong with: {item}.',
-  'spot.scored': 'Scored: {passed} passed, {failed} failed.',
+  'spot.scored': 'Scored: {passed} passed, {failed} failed',
   'spot.scoredBy': 'Scored by {by} on {at}',
   'spot.findingsRaised': "Each failed item is a finding on the officer's record.",
 
