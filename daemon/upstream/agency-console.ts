@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import cookie from '@fastify/cookie';
 import { Type, type Static } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Config } from '../config.js';
+import { ConfigError, isLoopback, type Config } from '../config.js';
 import { authPlugin } from '../console/auth.js';
 import type { ConsoleDeps } from '../console/deps.js';
 import { installErrorHandler } from '../console/errors.js';
@@ -67,7 +67,7 @@ const view = ({ sortAtMs: _s, ...r }: AgencyRecording & { sortAtMs: number }) =>
  * findings and manifests not accepted. Access requests live on the dock that holds the recording: a role that may
  * play footage only with a request (`request` scope) plays it there, not here.
  */
-export async function buildAgencyConsole(d: AgencyConsoleDeps): Promise<FastifyInstance> {
+export async function buildAgencyConsole(d: AgencyConsoleDeps, opts: { https?: { cert: Buffer; key: Buffer } } = {}): Promise<FastifyInstance> {
   const { config } = d;
   const ac = config.upstream!.agencyConsole;
   const consoleConfig: Config = { ...config, console: { ...config.console, host: ac.host, port: ac.port } };
@@ -84,7 +84,7 @@ export async function buildAgencyConsole(d: AgencyConsoleDeps): Promise<FastifyI
     version: d.version,
     iso: (ms) => toIsoInZone(ms, config.timezone),
   };
-  const app = Fastify({ loggerInstance: d.log, bodyLimit: 64 * 1024, ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } } }) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: d.log, ...(opts.https ? { https: opts.https } : {}), bodyLimit: 64 * 1024, ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } } }) as unknown as FastifyInstance;
   installHostCheck(app, consoleConfig.console);
   await app.register(cookie);
   installErrorHandler(app);
@@ -160,16 +160,19 @@ export async function buildAgencyConsole(d: AgencyConsoleDeps): Promise<FastifyI
 
 /** `bwc-dock agency serve`: listen on `upstream.agencyConsole` until SIGINT/SIGTERM. */
 export async function runAgencyConsole(config: Config, io: { stdout: { write(s: string): unknown } }): Promise<number> {
+  const ac0 = config.upstream!.agencyConsole;
+  const tls = config.console.tls;
+  if (!tls && !isLoopback(ac0.host)) throw new ConfigError('upstream.agencyConsole.host', `"${ac0.host}" is not loopback: set console.tls first (the agency console carries passwords and footage)`);
   const log = createLogger({ level: config.log.level, pretty: config.log.pretty });
   const ledger = Ledger.open(join(config.dataDir, 'ledger.sqlite'), (ms) => toIsoInZone(ms, config.timezone));
   const agency = await AgencyLedger.open(config.upstream!.postgres);
   const store = new ObjectStore(config.upstream!.s3);
-  const app = await buildAgencyConsole({ config, ledger, agency, store, log, version: packageVersion() });
+  const app = await buildAgencyConsole({ config, ledger, agency, store, log, version: packageVersion() }, tls ? { https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {});
   const ac = config.upstream!.agencyConsole;
   await app.listen({ host: ac.host, port: ac.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : ac.port;
-  io.stdout.write(`agency console on http://${ac.host}:${port}\n`);
+  io.stdout.write(`agency console on ${tls ? 'https' : 'http'}://${ac.host.includes(':') ? `[${ac.host}]` : ac.host}:${port}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
