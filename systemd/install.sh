@@ -33,6 +33,11 @@ install -d -m 0750 -o root -g bwc-dock /etc/bwc-dock
 [ -f /etc/bwc-dock/config.json ] || install -m 0640 -o root -g bwc-dock "$src/systemd/config.example.json" /etc/bwc-dock/config.json
 install -m 0644 "$src/systemd/bwc-dock.tmpfiles" /usr/lib/tmpfiles.d/bwc-dock.conf
 systemd-tmpfiles --create /usr/lib/tmpfiles.d/bwc-dock.conf
+# The recorders' serial driver, loaded at boot: the unit's DeviceAllow=char-ttyACM is resolved from /proc/devices
+# when the service starts, and before the first recorder is plugged the driver is not loaded, so without this no
+# recorder port could ever be opened (EPERM) until the service restarted.
+echo cdc_acm > /etc/modules-load.d/bwc-dock.conf
+modprobe cdc_acm || true
 # The rules follow detect.usb (one block per recorder model) and detect.mountRoot: re-run this line after changing them.
 node "$prefix/dist/daemon/cli.js" unit udev-rules --config /etc/bwc-dock/config.json > /etc/udev/rules.d/99-bwc-dock.rules.new
 mv /etc/udev/rules.d/99-bwc-dock.rules.new /etc/udev/rules.d/99-bwc-dock.rules

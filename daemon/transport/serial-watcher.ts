@@ -47,7 +47,9 @@ export class SerialWatcher {
           continue;
         }
       }
-      const w = watch(folder, { depth: 0, ignoreInitial: true, followSymlinks: false, alwaysStat: false });
+      // Only the folder and its matching entries: in /dev every other node would get its own watch (and a warning
+      // for each one the service may not read).
+      const w = watch(folder, { depth: 0, ignoreInitial: true, followSymlinks: false, alwaysStat: false, ignored: (p: string) => p !== folder && !matches(p) });
       w.on('add', (p) => matches(p) && this.attach(p));
       // A link replaced at the same path can come through as 'change' when unlink and add coalesce.
       w.on('change', (p) => matches(p) && this.attach(p));

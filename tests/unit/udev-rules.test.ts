@@ -27,7 +27,9 @@ describe('udev rules from detect.usb (bwc-dock unit udev-rules)', () => {
       expect(mount).toContain('ENV{ID_FS_TYPE}=="exfat|vfat"');
       expect(mount).toMatch(/--options=nodev,nosuid,noexec,/);
       expect(lines.some((l) => l.includes(ids) && l.includes('ATTR{events_poll_msecs}="500"'))).toBe(true);
-      expect(lines.some((l) => l.includes(ids) && l.includes('DISK_MEDIA_CHANGE') && l.includes('systemd-mount --umount $devnode'))).toBe(true);
+      expect(mount).toContain('ENV{BWC_DOCK_MOUNT}="/srv/rec/$env{ID_FS_LABEL}"');
+      expect(lines.some((l) => l.includes(ids) && l.includes('DISK_MEDIA_CHANGE') && l.includes('IMPORT{db}="BWC_DOCK_MOUNT"'))).toBe(true);
+      expect(lines.some((l) => l.includes(ids) && l.includes('DISK_MEDIA_CHANGE') && l.includes('systemd-mount --umount $env{BWC_DOCK_MOUNT}'))).toBe(true);
     }
   });
 
