@@ -163,6 +163,7 @@ async function route(): Promise<void> {
   try {
     const params = r.pattern.exec(path)!.slice(1);
     const c = await r.page({ main, params, query: new URLSearchParams(search), me });
+    keyboardReachable(main);
     if (gen !== generation) {
       if (typeof c === 'function') c();
     } else cleanup = c;
@@ -171,6 +172,24 @@ async function route(): Promise<void> {
     if (e instanceof ApiError && e.status === 401) return;
     replace(main, h('h1', {}, t(r.title)), note('error', errorText(e)));
   }
+}
+
+/**
+ * Tables wider than the screen scroll sideways: each scrolled region is reachable by keyboard (tab to it, then the
+ * arrow keys) and named for a screen reader by the heading before it, on every page, whoever drew it.
+ */
+function keyboardReachable(main: HTMLElement): void {
+  const mark = () => {
+    for (const w of Array.from(main.querySelectorAll<HTMLElement>('.table-wrap:not([tabindex])'))) {
+      w.tabIndex = 0;
+      w.setAttribute('role', 'region');
+      let prev = w.previousElementSibling;
+      while (prev && !/^H[1-3]$/.test(prev.tagName)) prev = prev.previousElementSibling;
+      w.setAttribute('aria-label', (prev?.textContent ?? document.title).trim());
+    }
+  };
+  mark();
+  new MutationObserver(mark).observe(main, { childList: true, subtree: true });
 }
 
 export function loggedIn(me: Me): void {

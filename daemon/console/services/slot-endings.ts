@@ -15,8 +15,9 @@ export interface SlotEnding {
 /**
  * The dock's memory of dockings that ended badly. `/api/slots` drops a slot when its recorder leaves (the
  * contract), so a recorder pulled out mid-offload vanished from the screen without a word; this keeps the slot's
- * last view, marked as ended, until someone logged in says they have seen it (or the same recorder's next docking
- * ends ready). A docking that ended ready leaves nothing behind. In memory: the ledger keeps the sessions.
+ * last view, marked as ended, until someone logged in says they have seen it (docking the recorder again does not
+ * answer it: what the first docking left undone is still to be looked at). A docking that ended ready leaves
+ * nothing behind. In memory: the ledger keeps the sessions.
  */
 export class SlotEndings {
   private readonly last = new Map<string, SlotView>();
@@ -24,12 +25,6 @@ export class SlotEndings {
   private readonly listeners = new Set<() => void>();
   private readonly onChange = (s: SlotView) => {
     this.last.set(s.port, s);
-    // The same recorder docked again and done: its earlier ending is answered.
-    if (s.state === 'ready' && s.serial) {
-      let changed = false;
-      for (const [id, e] of this.ended) if (e.serial === s.serial && id !== s.sessionId) changed = this.ended.delete(id) || changed;
-      if (changed) this.emit();
-    }
   };
   private readonly onGone = (port: string) => {
     const s = this.last.get(port);

@@ -254,6 +254,7 @@ export const en: Record<Key, string> = {
   'status.notRead': 'not read yet',
   'status.goneNote': 'The recorder was unplugged during the offload. What was copied is kept; dock it again to copy the rest.',
   'status.dismiss': 'Seen',
+  'status.endedDuring': 'when it stopped: {state}',
   'status.finished': 'Ended',
   'status.diskLow': 'The dock’s storage is running low: {free} left. Tell the equipment manager.',
   'status.findingsWait': '{n} finding(s) wait for your justification.',

@@ -257,6 +257,7 @@ export const zh = {
   'status.notRead': '尚未读取',
   'status.goneNote': '执法记录仪在采集过程中被拔出。已采集的文件已保存；请重新插入以采集其余文件。',
   'status.dismiss': '知道了',
+  'status.endedDuring': '中断时：{state}',
   'status.finished': '结束时间',
   'status.diskLow': '采集站存储空间不足：剩余 {free}，请通知设备管理员。',
   'status.findingsWait': '有 {n} 项异常事项等待您说明。',

@@ -57,10 +57,11 @@ function archiveCard(a: Archive): HTMLElement {
 function holdActions(me: Me, x: Hold, redraw: (message: string) => void): HTMLElement | null {
   if (!x.active || !may(me, 'holds.manage')) return null;
   const out = h('div', { class: 'msg', 'aria-live': 'polite' });
+  // A release may need a second person (then it waits) or take effect at once: the answer says which.
   const post = (path: string, body: unknown, message: string) =>
     api
-      .post(`/api/holds/${x.id}/${path}`, body)
-      .then(() => redraw(message))
+      .post<Hold>(`/api/holds/${x.id}/${path}`, body)
+      .then((after) => redraw(path === 'release' && !after.active ? t('holds.releasedOk') : message))
       .catch((e: unknown) => replace(out, note('error', errorText(e))));
   const parts: HTMLElement[] = [];
   const req = x.releaseRequest;

@@ -23,7 +23,7 @@ export interface Kiosk {
 }
 
 /** The slot's number as printed beside it: the digits at the end of its port (ttyBWC3 → 3), else the port. */
-export const slotNo = (port: string) => /(\d+)$/.exec(port)?.[1] ?? port;
+export const slotNo = (port: string) => /(?:^|\D)(\d{1,2})$/.exec(port)?.[1] ?? port.split('/').pop() ?? port;
 
 /** The big words of a slot: what the officer at the dock must do. */
 function instruction(s: KioskSlot): string {
@@ -43,7 +43,7 @@ function card(s: KioskSlot): HTMLElement {
     h('div', { class: 'kstate' }, instruction(s)),
     working ? h('div', { class: 'kpct' }, p.bytesTotal > 0 ? t('common.percent', { p: percent(p.bytesDone, p.bytesTotal) }) : t('status.preparing')) : null,
     working ? h('progress', { max: Math.max(1, p.bytesTotal), value: p.bytesDone, 'aria-label': t('status.progressAria') }) : null,
-    h('div', { class: 'kdetail' }, slotStateLabel(s.state), p.filesTotal > 0 ? [' · ', t('status.progress', { pct: percent(p.bytesDone, p.bytesTotal), done: bytes(p.bytesDone), total: bytes(p.bytesTotal), file: fileNo(s), files: p.filesTotal })] : null),
+    h('div', { class: 'kdetail' }, s.state === 'ready' ? t('status.filesDone', { done: p.filesDone, files: p.filesTotal }) : slotStateLabel(s.state), working && p.filesTotal > 0 ? [' · ', t('status.progress', { pct: percent(p.bytesDone, p.bytesTotal), done: bytes(p.bytesDone), total: bytes(p.bytesTotal), file: fileNo(s), files: p.filesTotal })] : null),
     s.flagged ? h('div', { class: 'kflag' }, t('kiosk.flagged')) : null,
   );
 }

@@ -65,7 +65,7 @@ function endingCard(e: SlotEnding, seen: (id: string) => void): HTMLElement {
     { class: 'slot card bad ended', 'data-serial': e.serial ?? '', 'data-state': 'gone', 'aria-label': e.serial ?? t('status.unknownRecorder') },
     h('header', {}, h('span', { class: 'serial' }, e.serial ?? t('status.unknownRecorder')), h('span', { class: 'state' }, t('slot.gone'))),
     note('warn', t('status.goneNote')),
-    h('p', { class: 'progress-text' }, t('status.filesDone', { done: p.filesDone, files: p.filesTotal }), ' · ', slotStateLabel(e.lastState)),
+    h('p', { class: 'progress-text' }, t('status.filesDone', { done: p.filesDone, files: p.filesTotal }), ' · ', t('status.endedDuring', { state: slotStateLabel(e.lastState) })),
     h('ul', { class: 'meta' }, h('li', {}, h('span', { class: 'k' }, t('status.finished')), ' ', time(e.endedAt))),
     chips(e.findings),
     h('button', { type: 'button', class: 'secondary seen', onclick: () => seen(e.sessionId) }, t('status.dismiss')),
