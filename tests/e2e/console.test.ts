@@ -91,6 +91,8 @@ describe('console in a real browser', () => {
       viewport: { width: 1280, height: 800 },
       locale: 'en-GB',
     });
+    // This walk reads the English words; the Chinese ones (the default) are walked in console-zh.test.ts.
+    await ctx.addInitScript(() => localStorage.setItem('bwc-dock.lang', 'en'));
     page = ctx.pages()[0] ?? (await ctx.newPage());
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => {
@@ -158,7 +160,7 @@ describe('console in a real browser', () => {
     const midway = seen.filter((s) => s.state === 'offloading' && s.value > 0 && s.value < s.max);
     expect(midway.length, JSON.stringify(seen.map((s) => s.text))).toBeGreaterThan(0);
     expect(midway[0]!.text).toMatch(/^\d{1,2} % · [\d.]+ (B|KB|MB) of 1\d\d MB · file [1-4] of 4 · [\d.]+ (B|KB|MB|GB)\/s$/);
-    await poll(() => card.locator('.state').textContent()).toBe('Ready: footage is safe, the recorder may be taken');
+    await poll(() => card.locator('.state').textContent()).toBe('Done: you may take your recorder');
     expect(await card.locator('.progress-text').textContent()).toMatch(/^100 % · 1\d\d MB of 1\d\d MB · file 4 of 4$/);
     expect(await card.locator('.officer').textContent()).toBe(`${OFFICER.name} · No. ${OFFICER.officerNo}`);
     expect(await card.locator('.chip').allTextContents()).toContain('Offloaded late (after the same-day rule)');
@@ -258,8 +260,8 @@ describe('console in a real browser', () => {
     await logout();
     await login(OFFICER.officerNo);
     // An officer has no registry, ledger or audit pages.
-    expect(await page.locator('#nav a').allTextContents()).toEqual(['Dock status', 'Recordings', 'Findings', 'Cases', 'Requests']);
-    await page.locator('#nav a', { hasText: 'Findings' }).click();
+    expect(await page.locator('#nav a').allTextContents()).toEqual(['Dock status', 'My recordings', 'My findings', 'Cases', 'Access requests', 'Activities', 'Change password']);
+    await page.locator('#nav a', { hasText: 'My findings' }).click();
     const finding = page.locator('.finding[data-kind="late_offload"]');
     await finding.waitFor();
     expect(await finding.locator('select[name=reason]').inputValue()).toBe('remote_duty');
@@ -308,7 +310,7 @@ describe('console in a real browser', () => {
     await page.locator('#nav a', { hasText: 'Audit trail' }).click();
     await page.locator('#verify-result .note.ok').waitFor();
     expect(await page.locator('#verify-result').textContent()).toMatch(/^Intact: all \d+ entries chain correctly/);
-    expect(await page.locator('#audit tbody tr', { hasText: 'finding.approved' }).count()).toBe(1);
+    expect(await page.locator('#audit tbody tr', { hasText: 'Justification approved' }).count()).toBe(1);
     await shot('14-audit');
     expect(pageErrors).toEqual([]);
   });

@@ -70,7 +70,7 @@ describe('evidence access in a real browser', () => {
   it('an equipment manager asks to view, a supervisor approves in another session, and the manager watches on the request', async () => {
     await login('em1');
     await page.goto(`${url}/#/recordings/${rec}`);
-    await page.locator('.note', { hasText: 'needs an approved access request' }).waitFor();
+    await page.locator('.note', { hasText: '需要经批准的调阅申请' }).waitFor();
     await page.locator('#ask-access').click();
     await page.locator('#request-form').waitFor();
     expect(await page.locator('#rq-recordings').inputValue()).toBe(String(rec));
@@ -134,7 +134,8 @@ describe('evidence access in a real browser', () => {
     await page.locator('#custody tbody tr').first().waitFor();
     await shot('26-custody');
     const text = await page.locator('#custody').innerText();
-    for (const s of ['入库', '签名', '保全', '关联', '批准', '查阅']) expect(text).toContain(s);
+    // 封存: the seeds' word for a hold (docs/glossary.md).
+    for (const s of ['入库', '签名', '封存', '关联', '批准', '查阅']) expect(text).toContain(s);
 
     const res = await page.request.get(`${url}/api/recordings/${rec}/custody?format=pdf`);
     expect(res.status()).toBe(200);

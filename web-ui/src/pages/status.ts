@@ -108,8 +108,10 @@ export const renderStatus: Page = async ({ main, me }) => {
       (u) => replace(upstream, upstreamLine(u)),
       () => replace(upstream),
     );
-  void refreshUpstream();
-  const upstreamTimer = setInterval(() => void refreshUpstream(), 10_000);
+  // Only the roles that may read it ask (an officer's request would be refused: a 403 in the browser's console).
+  const readsUpstream = may(me, 'registry.read');
+  if (readsUpstream) void refreshUpstream();
+  const upstreamTimer = setInterval(() => readsUpstream && void refreshUpstream(), 10_000);
 
   // An officer is told when a finding waits for their justification (issue 18).
   if (me.role === 'officer' && may(me, 'findings.justify')) {
