@@ -386,6 +386,7 @@ export const en: Record<Key, string> = {
   'findings.files': 'files {from}–{to}',
   'findings.file': 'file {n}',
   'findings.range': '{from} to {to}',
+  'findings.technical': 'What the dock recorded (technical)',
   'findings.officer': 'Officer',
   'findings.where': 'Where',
   'findings.recording': 'Recording',

@@ -389,6 +389,7 @@ export const zh = {
   'findings.files': '第 {from}–{to} 个文件',
   'findings.file': '第 {n} 个文件',
   'findings.range': '{from} 至 {to}',
+  'findings.technical': '采集站记录的详情（技术信息）',
   'findings.officer': '执法人员',
   'findings.where': '位置',
   'findings.recording': '音像记录',

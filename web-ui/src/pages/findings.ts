@@ -120,7 +120,8 @@ function findingCard(f: Finding, me: Me, names: Map<string, Officer>, done: (mes
     'article',
     { class: `finding card state-${f.state}`, 'data-id': f.id, 'data-kind': f.kind, 'data-state': f.state },
     h('header', {}, h('h2', { class: 'kind' }, findingLabel(f.kind)), h('span', { class: `chip ${f.state === 'approved' ? 'ok' : f.state === 'open' || f.state === 'rejected' ? 'warn' : 'busy'}` }, findingStateLabel(f.state))),
-    h('p', { class: 'detail' }, f.detail),
+    // The dock's own record of what it found is written in its log's words: kept, folded under a label in the user's language.
+    h('details', { class: 'detail' }, h('summary', {}, t('findings.technical')), h('p', {}, f.detail)),
     facts([
       [t('findings.officer'), f.officerNo && me.role !== 'officer' ? officerLabel(f.officerNo, names) : null],
       [t('common.recorder'), f.serial],
