@@ -3,6 +3,7 @@ import { append, h, note, replace } from '../dom.js';
 import { bytes, day, time } from '../format.js';
 import { t } from '../i18n/index.js';
 import type { Page } from '../main.js';
+import { officerLabel, officers } from '../names.js';
 import { field, table, td } from '../ui.js';
 
 interface QueueItem {
@@ -51,7 +52,7 @@ function outcome(o: Outcome, doneKey: 'retention.purged' | 'retention.kept'): HT
 /** `#/retention`: the recordings due at the end of their retention (004 §15): purge or keep, item by item, with reasons. */
 export const renderRetention: Page = async (ctx) => {
   const { main, me } = ctx;
-  const items = (await api.get<List<QueueItem>>('/api/retention/queue?limit=200')).items;
+  const [items, names] = await Promise.all([api.get<List<QueueItem>>('/api/retention/queue?limit=200').then((l) => l.items), officers(may(me, 'registry.read'))]);
   const decide = may(me, 'retention.decide');
   const msg = h('div', { class: 'msg', id: 'retention-msg', 'aria-live': 'polite' });
   const picks = new Map<number, HTMLInputElement>();
@@ -63,7 +64,7 @@ export const renderRetention: Page = async (ctx) => {
       { 'data-id': r.id },
       td(box),
       td(h('a', { href: `#/recordings/${r.id}` }, r.name), h('br'), h('small', { class: 'muted' }, `${r.serial} · ${bytes(r.size)}`), r.hold ? h('span', { class: 'chip warn' }, t('retention.held')) : null),
-      td(r.officerNo ?? ''),
+      td(r.officerNo ? officerLabel(r.officerNo, names) : ''),
       td(time(r.start)),
       td(day(r.retainUntil)),
       td(time(r.autoPurgeAt)),
