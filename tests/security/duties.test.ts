@@ -56,6 +56,8 @@ describe('grants of a role that can see footage', () => {
 
   it('every role that can see footage waits; a new administrator does not', async () => {
     h = await build();
+    // An officer's account needs the officer in the registry first.
+    h.ledger.officers.upsert({ officerNo: '100055', name: '赵敏', unitNo: 'U01', unitName: '城管执法一中队' }, h.clock.t);
     const cases: Array<[string, string]> = [['100055', 'officer'], ['em9', 'equipment_manager'], ['legal9', 'legal'], ['aud9', 'auditor']];
     for (const [username, role] of cases) {
       expect((await h.req('POST', '/api/users', { as: 'admin1', body: { username, role, password: NEW_PASSWORD } })).statusCode).toBe(201);
