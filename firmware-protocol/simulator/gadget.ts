@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Duplex } from 'node:stream';
 import type { SerialPort } from 'serialport';
+import { RecorderClient } from '../client/client.js';
+import { LoginRole } from '../codec/constants.js';
 import { ClipFactory } from './clips.js';
 import { SimulatedRecorder, type SimLogger } from './device.js';
 import type { MscControl } from './handlers.js';
@@ -120,6 +123,47 @@ class ImageVolume implements MscControl {
   }
 }
 
+/** Two in-memory byte streams wired back to back. */
+function memoryLink(): { host: Duplex; device: Duplex } {
+  const pair = {} as { host: Duplex; device: Duplex };
+  const end = (peer: () => Duplex) =>
+    new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        peer().push(Buffer.from(chunk));
+        cb();
+      },
+    });
+  pair.host = end(() => pair.device);
+  pair.device = end(() => pair.host);
+  return pair;
+}
+
+/**
+ * A real recorder's firmware answers within the protocol's 1 s from its first request; this engine runs in Node
+ * inside an emulated machine, where code run for the first time is slow enough to miss that. So every request
+ * path is run once on a copy of the state over an in-memory link before the gadget's tty is served.
+ */
+export async function warmUp(state: RecorderState): Promise<void> {
+  const copy = structuredClone(state);
+  const { host, device } = memoryLink();
+  const engine = new SimulatedRecorder(device, copy, {});
+  const client = new RecorderClient(host, { timeoutMs: () => 60_000 });
+  try {
+    await client.hello();
+    await client.login(LoginRole.Admin, copy.passwords.admin);
+    await client.getInfo();
+    await client.getTime();
+    await client.getStatus();
+    await client.listFiles();
+    await client.getEvents(0);
+  } catch {
+    // Only warming: a failure here shows up again, for real, on the tty.
+  } finally {
+    engine.detach();
+  }
+}
+
 export async function startGadgetRecorder(o: GadgetRecorderOptions): Promise<GadgetRecorder> {
   const state = loadState(o);
   const volume = new ImageVolume(o, state);
@@ -128,7 +172,8 @@ export async function startGadgetRecorder(o: GadgetRecorderOptions): Promise<Gad
   const deps: RecordingDeps = { state, clips, storage: volume, now: Date.now };
   let saved = '';
   const save = () => {
-    const text = JSON.stringify(state, bigintJson);
+    // The request counter changes with every request: not a reason to write the file.
+    const text = JSON.stringify({ ...state, requestCount: 0 }, bigintJson);
     if (text === saved) return;
     const tmp = `${o.stateFile}.tmp`;
     const fd = fs.openSync(tmp, 'w');
@@ -139,6 +184,7 @@ export async function startGadgetRecorder(o: GadgetRecorderOptions): Promise<Gad
     saved = text;
   };
   save();
+  await warmUp(state);
 
   let port: SerialPort | null = null;
   let engine: SimulatedRecorder | null = null;

@@ -107,7 +107,7 @@ phase_shift(){
   check "recorder firmware started" sim_start
   check "recorder records 2 small and 1 big file" sim_cmd "record 2 1 $SMALL"
   sim_cmd "record 1 1 $BIG" || ko "big recording"
-  local total; total=$(recorded_total); echo "recorder holds $total files: $(sim_json 's.files.map(f=>f.name+" "+f.size).join(", ")')"
+  local total; total=$(recorded_total); echo "recorder holds $total files: $(sim_json 's.files.map(f=>f.name+" "+f.size.$bigint).join(", ")')"
 
   ts "plug in"
   local since=$(date +%s)
