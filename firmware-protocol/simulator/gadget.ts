@@ -91,15 +91,27 @@ class ImageVolume implements MscControl {
     if (!this.isMounted()) execFileSync('mount', ['-t', 'exfat', '-o', 'loop', this.o.image, this.o.storageDir]);
   }
 
+  /** The medium being inserted after ENTER_MSC's answer (the protocol gives it 5 s). */
+  private inserting: Promise<void> = Promise.resolve();
+
   expose(): void {
-    // Flush and release the image before the host may read it: one writer at a time.
-    if (this.isMounted()) execFileSync('umount', [this.o.storageDir]);
-    fs.writeFileSync(path.join(this.o.lun, 'file'), this.o.image);
+    // ENTER_MSC is answered at once, as the firmware does; unmounting (a flush, slow in an emulated machine) and
+    // inserting the medium follow. Flush and release the image before the host may read it: one writer at a time.
     this.exposed = true;
-    this.o.log?.debug({ image: this.o.image }, 'gadget: medium inserted');
+    this.inserting = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      if (this.isMounted()) execFileSync('umount', [this.o.storageDir]);
+      fs.writeFileSync(path.join(this.o.lun, 'file'), this.o.image);
+      this.o.log?.debug({ image: this.o.image }, 'gadget: medium inserted');
+    });
+  }
+
+  /** Wait for an insertion under way (before ejecting). */
+  settle(): Promise<void> {
+    return this.inserting.catch((e: unknown) => this.o.log?.warn({ err: String(e) }, 'gadget: medium not inserted'));
   }
 
   async withdraw(): Promise<void> {
+    await this.settle();
     this.vanish();
   }
 
@@ -204,6 +216,7 @@ export async function startGadgetRecorder(o: GadgetRecorderOptions): Promise<Gad
     const p = port;
     port = null;
     if (p?.isOpen) await new Promise<void>((r) => p.close(() => r()));
+    await volume.settle();
     volume.vanish();
     state.mode = 'normal';
     state.login = 'none';
