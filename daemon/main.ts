@@ -2,10 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config.js';
 import { SystemClock } from './dock/clock.js';
-import { LabelLocks, type DockClock, type DockContext } from './dock/context.js';
+import { makeDockContext, type DockClock, type DockContext } from './dock/context.js';
 import { Dock } from './dock/dock.js';
-import { SlotBoard } from './dock/slots.js';
-import { ManifestChain } from './ingest/chain.js';
 import { CopyPool } from './ingest/copy-pool.js';
 import { loadOrCreateDockKey, type DockKey } from './ingest/keys.js';
 import { FfmpegMedia, type MediaProbe } from './ingest/media.js';
@@ -86,19 +84,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   const volumes = new VolumeWatcher(config.detect.mountRoot, log.child({ component: 'volumes' }));
   await volumes.start();
   const pool = new CopyPool();
-  const ctx: DockContext = {
-    config,
-    ledger,
-    log,
-    volumes,
-    pool,
-    ops,
-    chain: new ManifestChain(config.dataDir, ledger, ops, key),
-    slots: new SlotBoard(),
-    clock,
-    labels: new LabelLocks(),
-    iso: (ms) => toIsoInZone(ms, config.timezone),
-  };
+  const ctx = makeDockContext({ config, ledger, log, volumes, pool, ops, clock, key });
   const retention = retentionFor(ctx);
   await retention.service.recover();
   const dock = new Dock(ctx, opts.startGraceMs);

@@ -1,11 +1,13 @@
 import type { Config } from '../config.js';
-import type { ManifestChain } from '../ingest/chain.js';
+import { ManifestChain } from '../ingest/chain.js';
 import type { CopyPool } from '../ingest/copy-pool.js';
+import type { DockKey } from '../ingest/keys.js';
 import type { StorageOps } from '../ingest/storage.js';
 import type { Ledger } from '../ledger/index.js';
 import type { Logger } from '../log.js';
 import type { VolumeWatcher } from '../transport/volumes.js';
-import type { SlotBoard } from './slots.js';
+import { toIsoInZone } from '../policy/time-format.js';
+import { SlotBoard } from './slots.js';
 
 /** The dock's reference clock: the time, and whether the system says it is synchronised. */
 export interface DockClock {
@@ -27,6 +29,18 @@ export interface DockContext {
   labels: LabelLocks;
   /** ISO 8601 in the dock's `timezone`. */
   iso(ms: number): string;
+}
+
+/** The context from its parts: the chain signs with `key`; slots, label locks and times in the dock's zone are made here. */
+export function makeDockContext(p: Pick<DockContext, 'config' | 'ledger' | 'log' | 'volumes' | 'pool' | 'ops' | 'clock'> & { key: DockKey }): DockContext {
+  const { key, ...parts } = p;
+  return {
+    ...parts,
+    chain: new ManifestChain(p.config.dataDir, p.ledger, p.ops, key),
+    slots: new SlotBoard(),
+    labels: new LabelLocks(),
+    iso: (ms) => toIsoInZone(ms, p.config.timezone),
+  };
 }
 
 /** Two recorders answering the same volume label: the second waits until the first's volume is gone. */

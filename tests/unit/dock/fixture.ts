@@ -7,16 +7,13 @@ import { SimulatedRecorder } from '../../../firmware-protocol/simulator/device.j
 import { createRecorderState, type RecorderState } from '../../../firmware-protocol/simulator/state.js';
 import { RecorderVolume } from '../../../firmware-protocol/simulator/volume.js';
 import { parseConfig, type Config } from '../../../daemon/config.js';
-import { LabelLocks, type DockContext } from '../../../daemon/dock/context.js';
-import { SlotBoard } from '../../../daemon/dock/slots.js';
-import { ManifestChain } from '../../../daemon/ingest/chain.js';
+import { makeDockContext, type DockContext } from '../../../daemon/dock/context.js';
 import { CopyPool } from '../../../daemon/ingest/copy-pool.js';
 import { loadOrCreateDockKey } from '../../../daemon/ingest/keys.js';
 import { realStorage, type StorageOps } from '../../../daemon/ingest/storage.js';
 import type { Ledger } from '../../../daemon/ledger/index.js';
 import { createLogger } from '../../../daemon/log.js';
 import { openLedgerFor } from '../../../daemon/main.js';
-import { toIsoInZone } from '../../../daemon/policy/time-format.js';
 import { VolumeWatcher } from '../../../daemon/transport/volumes.js';
 import { duplexPair, type RecordingDuplex } from '../../helpers/duplex-pair.js';
 
@@ -103,19 +100,7 @@ export async function dockFixture(raw: Record<string, unknown> = {}): Promise<Do
   const volumes = new VolumeWatcher(mountRoot, log);
   await volumes.start();
   const pool = new CopyPool(2);
-  const ctx: DockContext = {
-    config,
-    ledger,
-    log,
-    volumes,
-    pool,
-    ops,
-    chain: new ManifestChain(config.dataDir, ledger, ops, key),
-    slots: new SlotBoard(),
-    clock: { now: () => Date.now(), synced: () => true },
-    labels: new LabelLocks(),
-    iso: (ms) => toIsoInZone(ms, config.timezone),
-  };
+  const ctx = makeDockContext({ config, ledger, log, volumes, pool, ops, clock: { now: () => Date.now(), synced: () => true }, key });
   const sims: SimulatedRecorder[] = [];
   return {
     dir,
