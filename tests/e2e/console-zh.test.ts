@@ -1,9 +1,9 @@
 /// <reference lib="dom" />
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { consoleLogin, openBrowser } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecorderHandle } from '../../firmware-protocol/simulator/recorder.js';
 import { startConsole } from '../../daemon/console/server.js';
@@ -59,20 +59,9 @@ async function axe(p: Page = page): Promise<string[]> {
   return result;
 }
 
-async function login(username: string, p: Page = page): Promise<void> {
-  await p.goto(`${consoleUrl}/#/login`);
-  // Still logged in (a step before failed half-way): log out first.
-  if (await p.locator('#logout').isVisible()) await logout(p);
-  await p.locator('#username').fill(username);
-  await p.locator('#password').fill(PASSWORD);
-  await p.locator('form.login button[type=submit]').click();
-  await p.locator('#who-name', { hasText: username }).waitFor();
-}
-
-async function logout(p: Page = page): Promise<void> {
-  await p.locator('#logout').click();
-  await p.locator('#username').waitFor();
-}
+const session = consoleLogin(() => consoleUrl, PASSWORD);
+const login = (username: string, p: Page = page): Promise<void> => session.login(p, username);
+const logout = (p: Page = page): Promise<void> => session.logout(p);
 
 /** The page's own words (not data): headings, labels, buttons, table heads, notes, navigation. */
 const chrome = (p: Page) =>
@@ -105,16 +94,7 @@ describe('the console in Chinese and English, every page, the dock screen and a 
     recorder = await dock.recorder(SERIAL, { plugged: true, info: { userNo: '', userName: '', unitNo: '', unitName: '' } });
     await waitFor('the empty recorder docked', () => daemon.ctx.slots.bySerial(SERIAL)?.state === 'ready', 30_000);
 
-    profile = mkdtempSync(join(tmpdir(), 'bwc-e2e-zh-'));
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=zh-CN'],
-      viewport: { width: 1280, height: 800 },
-      locale: 'zh-CN',
-    });
-    page = ctx.pages()[0] ?? (await ctx.newPage());
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    ({ ctx, page, profile } = await openBrowser({ locale: 'zh-CN', viewport: { width: 1280, height: 800 }, args: ['--lang=zh-CN'], pageErrors }));
     page.on('dialog', (d) => void d.accept());
   });
 

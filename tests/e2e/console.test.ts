@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { consoleLogin, openBrowser } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecorderHandle } from '../../firmware-protocol/simulator/recorder.js';
 import { startConsole } from '../../daemon/console/server.js';
@@ -36,18 +36,9 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 }
 
-async function login(username: string): Promise<void> {
-  await page.goto(`${consoleUrl}/#/login`);
-  await page.locator('#username').fill(username);
-  await page.locator('#password').fill(PASSWORD);
-  await page.locator('form.login button[type=submit]').click();
-  await page.locator('#who-name', { hasText: username }).waitFor();
-}
-
-async function logout(): Promise<void> {
-  await page.locator('#logout').click();
-  await page.locator('#username').waitFor();
-}
+const session = consoleLogin(() => consoleUrl, PASSWORD);
+const login = (username: string): Promise<void> => session.login(page, username);
+const logout = (): Promise<void> => session.logout(page);
 
 describe('console in a real browser', () => {
   beforeAll(async () => {
@@ -83,18 +74,9 @@ describe('console in a real browser', () => {
     await recorder.addRecording({ durationMs: 3000, startAt: now - 2 * DAY });
     for (let k = 3; k >= 1; k--) await recorder.addRecording({ durationMs: 4000, segmentBytes: MB40, startAt: now - k * 20 * 60_000 });
 
-    profile = mkdtempSync(join(tmpdir(), 'bwc-e2e-chromium-'));
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 800 },
-      locale: 'en-GB',
-    });
+    ({ ctx, page, profile } = await openBrowser({ locale: 'en-GB', viewport: { width: 1280, height: 800 }, pageErrors }));
     // This walk reads the English words; the Chinese ones (the default) are walked in console-zh.test.ts.
     await ctx.addInitScript(() => localStorage.setItem('bwc-dock.lang', 'en'));
-    page = ctx.pages()[0] ?? (await ctx.newPage());
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => {
       if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|409) /.test(m.text())) pageErrors.push(m.text());
     });

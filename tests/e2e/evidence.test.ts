@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { consoleLogin, openBrowser } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addOfficers, addRecording, makeMp4, PASSWORD } from '../helpers/console.js';
 import { buildRetention, type RetentionHarness } from '../integration/retention/harness.js';
@@ -26,17 +27,9 @@ const pageErrors: string[] = [];
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000 });
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
-async function login(username: string): Promise<void> {
-  await page.goto(`${url}/#/login`);
-  await page.locator('#username').fill(username);
-  await page.locator('#password').fill(PASSWORD);
-  await page.locator('form.login button[type=submit]').click();
-  await page.locator('#who-name', { hasText: username }).waitFor();
-}
-async function logout(): Promise<void> {
-  await page.locator('#logout').click();
-  await page.locator('#username').waitFor();
-}
+const session = consoleLogin(() => url, PASSWORD);
+const login = (username: string): Promise<void> => session.login(page, username);
+const logout = (): Promise<void> => session.logout(page);
 
 describe('evidence access in a real browser', () => {
   beforeAll(async () => {
@@ -49,16 +42,7 @@ describe('evidence access in a real browser', () => {
     await h.app.listen({ host: '127.0.0.1', port: 0 });
     const addr = h.app.server.address();
     url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-    profile = mkdtempSync(join(tmpdir(), 'bwc-chromium-'));
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      viewport: { width: 1280, height: 860 },
-      locale: 'zh-CN',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = ctx.pages()[0] ?? (await ctx.newPage());
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    ({ ctx, page, profile } = await openBrowser({ locale: 'zh-CN', viewport: { width: 1280, height: 860 }, pageErrors }));
   }, 120_000);
 
   afterAll(async () => {

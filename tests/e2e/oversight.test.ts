@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { consoleLogin, openBrowser } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConsole } from '../../daemon/console/server.js';
 import { createLogger } from '../../daemon/log.js';
@@ -48,18 +48,9 @@ async function shot(name: string, element?: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 
-async function login(username: string): Promise<void> {
-  await page.goto(`${consoleUrl}/#/login`);
-  await page.locator('#username').fill(username);
-  await page.locator('#password').fill(PASSWORD);
-  await page.locator('form.login button[type=submit]').click();
-  await page.locator('#who-name', { hasText: username }).waitFor();
-}
-
-async function logout(): Promise<void> {
-  await page.locator('#logout').click();
-  await page.locator('#username').waitFor();
-}
+const session = consoleLogin(() => consoleUrl, PASSWORD);
+const login = (username: string): Promise<void> => session.login(page, username);
+const logout = (): Promise<void> => session.logout(page);
 
 describe('oversight pages in a real browser', () => {
   beforeAll(async () => {
@@ -96,16 +87,7 @@ describe('oversight pages in a real browser', () => {
     }
     for (const o of OFFICERS) if (o.serial) await dock.slot(o.serial, (s) => s.state === 'ready' && s.progress.filesTotal === 2);
 
-    profile = mkdtempSync(join(tmpdir(), 'bwc-e2e-chromium-'));
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 800 },
-      locale: 'zh-CN',
-    });
-    page = ctx.pages()[0] ?? (await ctx.newPage());
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    ({ ctx, page, profile } = await openBrowser({ locale: 'zh-CN', viewport: { width: 1280, height: 800 }, pageErrors }));
     page.on('console', (m) => {
       if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|409) /.test(m.text())) pageErrors.push(m.text());
     });
