@@ -14,6 +14,9 @@ import { userOf } from './guard.js';
 const StatusBody = Type.Object({ status: Type.Union([Type.Literal('in_dock'), Type.Literal('in_repair'), Type.Literal('retired'), Type.Literal('checked_out')]) }, { additionalProperties: false });
 const CheckoutBody = Type.Object({ officerNo: OfficerNo }, { additionalProperties: false });
 const EmptyBody = Type.Object({}, { additionalProperties: false });
+/** A page of a recorder's checkouts ends at this period: its out time and id. */
+type PeriodCursor = [number, number];
+const isPeriodCursor = (v: unknown): v is PeriodCursor => Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && Number.isSafeInteger(v[1]);
 const CheckoutAnswer = Type.Object({ checkout: PeriodSchema, battery: Type.Integer(), freeMiB: Type.Integer(), totalMiB: Type.Integer() });
 
 /** Recorders: the registry with status, each recorder's ledger, checkout and check-in. */
@@ -36,14 +39,24 @@ export const devicesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (a
     },
   );
 
-  app.get<{ Params: Static<typeof SerialParam> }>(
+  // The device ledger: the recorder, one page of its checkout periods newest first (`limit`, `cursor`; `nextCursor`
+  // opens the next page, null after the oldest), its last docking sessions and findings. A period's figures
+  // (recordings, hours, bytes) are computed for the periods of the page only.
+  app.get<{ Params: Static<typeof SerialParam>; Querystring: ListQueryT }>(
     '/api/devices/:serial',
     {
       config: { action: 'registry.read' },
       schema: {
         params: SerialParam,
+        querystring: ListQuerySchema,
         response: {
-          200: Type.Object({ device: DeviceSchema, checkouts: Type.Array(PeriodSchema), sessions: Type.Array(SessionSchema), findings: Type.Union([Type.Array(FindingSchema), Type.Null()]) }),
+          200: Type.Object({
+            device: DeviceSchema,
+            checkouts: Type.Array(PeriodSchema),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+            sessions: Type.Array(SessionSchema),
+            findings: Type.Union([Type.Array(FindingSchema), Type.Null()]),
+          }),
           '4xx': ErrorBody,
         },
       },
@@ -51,10 +64,14 @@ export const devicesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (a
     async (req) => {
       const { serial } = req.params;
       const device = withCheckout(serial);
+      const after = decodeCursor(req.query.cursor, isPeriodCursor);
+      const rows = ledger.checkouts.pageOfDevice(serial, req.query.limit + 1, after ? { outAtMs: after[0], id: after[1] } : undefined);
+      const periods = page(rows, req.query.limit, (c): PeriodCursor => [c.outAtMs, c.id], (c) => view.period(c));
       const mayReadFindings = scopeOf(userOf(req).role, 'findings.read') === 'all';
       return {
         device,
-        checkouts: view.forDevice(serial),
+        checkouts: periods.items,
+        nextCursor: periods.next,
         sessions: ledger.sessions.list({ serial, limit: 100 }).map((s) => sessionView(s, iso)),
         findings: mayReadFindings ? ledger.findings.query({ serial, limit: 100 }).map((f) => findingView(f, iso)) : null,
       };

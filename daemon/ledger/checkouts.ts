@@ -37,6 +37,15 @@ export const toCheckout = (r: CheckoutRow): Checkout => ({
   inSessionId: r.in_session_id,
 });
 
+const PAGE_FIRST = 'SELECT * FROM checkouts WHERE serial = ? ORDER BY out_at_ms DESC, id DESC LIMIT ?';
+const PAGE_AFTER = 'SELECT * FROM checkouts WHERE serial = ? AND out_at_ms <= ? AND (out_at_ms < ? OR id < ?) ORDER BY out_at_ms DESC, id DESC LIMIT ?';
+
+/** Where a page of checkouts ends: the last period's out time and id (ids break ties between equal times). */
+export interface CheckoutKey {
+  outAtMs: number;
+  id: number;
+}
+
 export class CheckoutRepo {
   constructor(private readonly db: Db) {}
 
@@ -65,6 +74,22 @@ export class CheckoutRepo {
 
   forDevice(serial: string, limit = 1000): Checkout[] {
     return (this.db.prepare('SELECT * FROM checkouts WHERE serial = ? ORDER BY out_at_ms DESC LIMIT ?').all(serial, limit) as CheckoutRow[]).map(toCheckout);
+  }
+
+  /**
+   * One page of a recorder's checkouts, newest first, strictly after the keyset (outAtMs, id) of the last one
+   * shown: the index checkouts_serial (serial, out_at_ms, then the rowid) answers it in order, and the leading
+   * `<=` lets it seek straight to the cursor instead of walking the periods before it.
+   */
+  pageOfDevice(serial: string, limit: number, after?: CheckoutKey): Checkout[] {
+    const rows = after ? this.db.prepare(PAGE_AFTER).all(serial, after.outAtMs, after.outAtMs, after.id, limit) : this.db.prepare(PAGE_FIRST).all(serial, limit);
+    return (rows as CheckoutRow[]).map(toCheckout);
+  }
+
+  /** The query plans of {@link pageOfDevice} (EXPLAIN QUERY PLAN details), for the test that guards its index. */
+  planOfPage(): { first: string[]; after: string[] } {
+    const plan = (sql: string, ...args: unknown[]) => (this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail);
+    return { first: plan(PAGE_FIRST, 'X', 1), after: plan(PAGE_AFTER, 'X', 0, 0, 0, 1) };
   }
 
   forOfficer(officerNo: string, limit = 1000): Checkout[] {

@@ -58,10 +58,6 @@ export class LedgerView {
     return this.ledger.periods.recordingIds({ id: c.id, serial: c.serial, outMs: c.outAtMs, inMs: c.inAtMs ?? this.now() }, limit);
   }
 
-  forDevice(serial: string): PeriodView[] {
-    return this.ledger.checkouts.forDevice(serial).map((c) => this.period(c));
-  }
-
   forOfficer(officerNo: string): PeriodView[] {
     return this.ledger.checkouts.forOfficer(officerNo).map((c) => this.period(c));
   }

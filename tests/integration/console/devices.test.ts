@@ -162,3 +162,94 @@ describe('checkout and check-in over the API', () => {
     expect(p2.items.map((d: { serial: string }) => d.serial)).toEqual(['SN000004']);
   });
 });
+
+describe('the device ledger in pages (issue 19)', () => {
+  type PeriodJson = { id: number; officerNo: string; outAt: string; recordings: number; durationMs: number };
+  const DAY = 86_400_000;
+
+  /** 250 closed periods of SN000001, one a day back from yesterday, with two recordings in the 150th newest. */
+  async function ledgerOf250(): Promise<{ withRecordings: number }> {
+    await setup();
+    let withRecordings = 0;
+    h.ledger.tx(() => {
+      for (let d = 250; d >= 1; d--) {
+        const out = h.clock.t - d * DAY;
+        const id = h.ledger.checkouts.checkOut('SN000001', d % 2 ? '100001' : '100002', 'em1', out);
+        h.ledger.checkouts.checkIn(id, 'dock', out + 10 * 3_600_000, null);
+        if (d === 150) withRecordings = id;
+      }
+    });
+    const mp4 = makeMp4();
+    const out = h.ledger.checkouts.get(withRecordings)!.outAtMs;
+    addRecording(h, { seq: 1, officerNo: '100002', file: mp4, startMs: out + 3_600_000, durationMs: 600_000, checkoutId: withRecordings });
+    addRecording(h, { seq: 2, officerNo: '100002', file: mp4, startMs: out + 7_200_000, durationMs: 1_200_000 });
+    return { withRecordings };
+  }
+
+  async function pageOf(query: string): Promise<{ checkouts: PeriodJson[]; nextCursor: string | null }> {
+    const res = await h.req('GET', `/api/devices/SN000001${query}`, { as: 'em1' });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json();
+  }
+
+  it('without parameters answers the device, the newest 100 periods and a cursor; the cursor walks to the oldest, each period once', async () => {
+    const { withRecordings } = await ledgerOf250();
+    const first = (await h.req('GET', '/api/devices/SN000001', { as: 'em1' })).json();
+    expect(first.device).toMatchObject({ serial: 'SN000001' });
+    expect(Array.isArray(first.sessions)).toBe(true);
+    expect(Array.isArray(first.findings)).toBe(true);
+    expect(first.checkouts).toHaveLength(100);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const seen: PeriodJson[] = [...first.checkouts];
+    let cursor: string | null = first.nextCursor;
+    const sizes: number[] = [];
+    while (cursor) {
+      const p = await pageOf(`?cursor=${cursor}`);
+      sizes.push(p.checkouts.length);
+      seen.push(...p.checkouts);
+      cursor = p.nextCursor;
+    }
+    expect(sizes).toEqual([100, 50]);
+    expect(new Set(seen.map((p) => p.id)).size).toBe(250);
+    const outs = seen.map((p) => Date.parse(p.outAt));
+    expect(outs).toEqual([...outs].sort((a, b) => b - a));
+    // The period's figures on a later page: the linked recording and the unlinked one inside its time.
+    expect(seen.find((p) => p.id === withRecordings)).toMatchObject({ officerNo: '100002', recordings: 2, durationMs: 1_800_000 });
+    expect(seen.filter((p) => p.recordings > 0)).toHaveLength(1);
+  });
+
+  it('pages of any size; a checkout between two pages shifts nothing into the next', async () => {
+    await ledgerOf250();
+    const p1 = await pageOf('?limit=60');
+    expect(p1.checkouts).toHaveLength(60);
+    h.clock.t += 60_000;
+    h.ledger.checkouts.checkOut('SN000001', '100001', 'em1', h.clock.t);
+    const p2 = await pageOf(`?limit=60&cursor=${p1.nextCursor}`);
+    expect(p2.checkouts).toHaveLength(60);
+    expect(p2.checkouts.some((p) => p1.checkouts.some((q) => q.id === p.id))).toBe(false);
+    expect(Date.parse(p2.checkouts[0]!.outAt)).toBeLessThan(Date.parse(p1.checkouts.at(-1)!.outAt));
+    // The new period leads the first page when it is asked for again.
+    expect((await pageOf('?limit=1')).checkouts[0]).toMatchObject({ outAt: expect.stringMatching(/^2026-03-02T08:01/) });
+    const last = await pageOf('?limit=1000');
+    expect(last).toMatchObject({ nextCursor: null });
+    expect(last.checkouts).toHaveLength(251);
+  });
+
+  it('a cursor that is not one of this list, or a limit out of 1–1000, is a 400 naming the parameter', async () => {
+    await ledgerOf250();
+    const cursorOf = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    for (const cursor of ['not-a-cursor', cursorOf({ outAtMs: 1, id: 2 }), cursorOf([1.5, 2]), cursorOf(['x', 2])]) {
+      const res = await h.req('GET', `/api/devices/SN000001?cursor=${cursor}`, { as: 'em1' });
+      expect(res.statusCode, cursor).toBe(400);
+      expect(res.json()).toMatchObject({ field: 'cursor', error: expect.stringMatching(/cursor/) });
+    }
+    for (const limit of ['0', '1001', 'ten', '-5']) {
+      const res = await h.req('GET', `/api/devices/SN000001?limit=${limit}`, { as: 'em1' });
+      expect(res.statusCode, limit).toBe(400);
+      expect(res.json()).toMatchObject({ field: 'limit', error: expect.stringMatching(/limit/) });
+    }
+    const unknown = await h.req('GET', '/api/devices/SN000001?page=2', { as: 'em1' });
+    expect(unknown.statusCode).toBe(400);
+    expect((await h.req('GET', '/api/devices/SN999999', { as: 'em1' })).statusCode).toBe(404);
+  });
+});
