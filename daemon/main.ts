@@ -14,7 +14,7 @@ import { Ledger } from './ledger/index.js';
 import type { Logger } from './log.js';
 import { toIsoInZone } from './policy/time-format.js';
 import { retentionFor, type RetentionServices } from './retention/index.js';
-import { startReplication, type Replicator } from './upstream/index.js';
+import type { Replicator } from './upstream/index.js';
 
 export interface Daemon {
   ctx: DockContext;
@@ -72,8 +72,9 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   await recover({ dataDir: config.dataDir, ledger, ops, key, log: log.child({ component: 'recovery' }), now: clock.now });
   // Replication drains the outbox in the background (ingest never waits for it); a reachable bucket without Object
   // Lock stops the start before any recorder is docked.
+  // Imported only when configured: the S3 client and pg are about 30 MiB of a daemon's memory (issue 19).
   const upstream = config.upstream
-    ? await startReplication(config, ledger, log.child({ component: 'upstream' }), clock).catch((e: unknown) => {
+    ? await import('./upstream/index.js').then(({ startReplication }) => startReplication(config, ledger, log.child({ component: 'upstream' }), clock)).catch((e: unknown) => {
         systemClock?.stop();
         ledger.close();
         throw e;

@@ -5,7 +5,6 @@ import { ErrorBody } from './errors.js';
 import { scopeOfRequest, userOf } from './guard.js';
 import { IdParam } from './schemas.js';
 import { canSeeRecording, recordRefusal } from './services/access.js';
-import { custodyPdf } from './services/custody-pdf.js';
 import { custodyReport } from './services/custody.js';
 import { ServiceError } from './services/errors.js';
 
@@ -33,8 +32,10 @@ export const custodyPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (a
       }
       const report = custodyReport(ledger, rec, { dockId: deps.config.dockId, by: user.username, nowMs: now, iso: deps.iso });
       const pdf = req.query.format === 'pdf';
+      // pdfkit and its fonts (about 25 MiB) load with the first PDF asked for, not with every daemon (issue 19).
+      const custodyPdf = pdf ? (await import('./services/custody-pdf.js')).custodyPdf : null;
       ledger.tx(() => ledger.audit.append(now, user.username, 'custody.reported', `recording/${rec.id}`, { format: pdf ? 'pdf' : 'json', events: report.events.length }));
-      if (!pdf) return report;
+      if (!custodyPdf) return report;
       const bytes = await custodyPdf(report, deps.config.reports.cjkFont, deps.config.reports.cjkFontName);
       return reply
         .header('content-type', 'application/pdf')

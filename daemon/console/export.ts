@@ -4,7 +4,6 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import yazl from 'yazl';
 import { publicKeyFromPem, verifySignature } from '../ingest/keys.js';
 import type { ManifestFileEntry } from '../ingest/manifest.js';
 import { manifestSigners } from '../ingest/verify.js';
@@ -72,6 +71,8 @@ export const exportPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (ap
       if (!entry || entry.sha256 !== rec.sha256 || entry.size !== size) {
         throw new ServiceError('conflict', `manifest ${sessionId} does not list recording ${rec.id} as stored (${rec.sha256}, ${size} bytes)`);
       }
+      // yazl loads with the first export, not with every daemon (issue 19); before the register, which says it happened.
+      const { default: yazl } = await import('yazl');
       const now = deps.clock.now();
       const evidenceNo = rec.evidenceNo ?? `recording-${rec.id}`;
       const accessId = deps.ledger.tx(() => {
