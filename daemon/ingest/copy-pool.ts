@@ -26,11 +26,12 @@ function workerFile(): string {
 
 interface Slot {
   worker: Worker;
-  busy: boolean;
+  /** Copies this worker is running. */
+  jobs: number;
 }
 
 interface Task {
-  /** Who asked (a docking session): free workers go to the owner with the fewest copies running. */
+  /** Who asked (a docking session): a free place goes to the owner with the fewest copies running. */
   owner: string;
   job: Omit<CopyJob, 'id' | 'cancel'>;
   cancel: SharedArrayBuffer;
@@ -39,28 +40,53 @@ interface Task {
   reject: (e: Error) => void;
 }
 
-/** A small pool of copy+hash workers (one per core by default); jobs queue when all are busy. */
+interface Running {
+  task: Task;
+  slot: Slot;
+  lastActivity: number;
+}
+
+/** Chunk buffers of all copies together stay near this: with many copies at once each reads in smaller chunks. */
+const BUFFER_BUDGET = 32 << 20;
+const MIN_CHUNK = 64 << 10;
+
+/**
+ * Copies and hashes files in a few worker threads (one per core, at most 4), `size` copies at once; more wait
+ * in a queue, served round-robin between owners. Each worker runs many copies at once, interleaved chunk by
+ * chunk (see copy-worker.ts), so a recorder docked while others copy starts at once instead of waiting for
+ * their files to end.
+ */
 export class CopyPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
-  private readonly running = new Map<number, { task: Task; slot: Slot; lastActivity: number }>();
+  private readonly running = new Map<number, Running>();
   private stallTimer: NodeJS.Timeout | null = null;
   private readonly lastServed = new Map<string, number>();
   private serveCount = 0;
   private nextId = 1;
   private closed = false;
+  readonly workers: number;
 
   constructor(
-    readonly size = Math.max(1, Math.min(4, availableParallelism())),
+    /** Copies at once; the docking sessions bound it too (two files per recorder). */
+    readonly size = 64,
     private readonly stallMs = 60_000,
-    /** After a cancel, how long a worker may take to notice before it is terminated (a read blocked on a dead device). */
+    /** After a cancel, how long a copy may take to notice before its place is given to the next (a read blocked on a dead device). */
     private readonly cancelGraceMs = 2_000,
-  ) {}
+    workers = Math.max(1, Math.min(4, availableParallelism())),
+  ) {
+    this.workers = Math.max(1, Math.min(workers, size));
+  }
+
+  /** Copies running now. */
+  get active(): number {
+    return this.running.size;
+  }
 
   /**
    * Copy and hash one file in a worker. `signal` cancels it at once: a queued job never starts, a running
-   * one rejects with ABORTED immediately while its worker stops within one chunk (or is terminated after
-   * `cancelGraceMs`); the worker closes its files, the caller removes the temp file.
+   * one rejects with ABORTED immediately while its worker stops within one chunk; the worker closes its
+   * files and removes the temp file it made, and the caller removes it too.
    */
   copy(job: Omit<CopyJob, 'id' | 'cancel'>, onProgress: (bytes: number) => void = () => undefined, owner = '', signal?: AbortSignal): Promise<{ sha256: string; bytes: number }> {
     if (this.closed) return Promise.reject(new CopyError('CLOSED', 'copy pool closed'));
@@ -84,29 +110,39 @@ export class CopyPool {
       task.reject(new CopyError('ABORTED', 'copy cancelled'));
       return;
     }
-    for (const [id, t] of this.running) {
-      if (t.task !== task) continue;
-      Atomics.store(new Int32Array(task.cancel), 0, 1);
-      // The caller learns at once; the worker's own answer (ABORTED) then frees its slot.
-      const settle = task.reject;
-      task.resolve = () => undefined;
-      task.reject = () => undefined;
-      task.onProgress = () => undefined;
-      settle(new CopyError('ABORTED', 'copy cancelled'));
-      const timer = setTimeout(() => {
-        if (this.running.get(id) !== t) return;
-        this.onWorkerDeath(t.slot, new Error('cancelled copy did not stop'));
-        void t.slot.worker.terminate();
-      }, this.cancelGraceMs);
-      timer.unref();
+    for (const [id, r] of this.running) {
+      if (r.task !== task) continue;
+      this.abandon(id, r, new CopyError('ABORTED', 'copy cancelled'), this.cancelGraceMs);
       return;
     }
   }
 
   /**
+   * Tell the worker to stop copy `id` and answer its caller with `error` now. The place stays taken until the
+   * worker answers, or for `graceMs` at most: a read blocked on a dead device may never return, and one stuck
+   * copy (an I/O thread and two descriptors, until the read returns) must not hold up the others.
+   */
+  private abandon(id: number, r: Running, error: CopyError, graceMs: number): void {
+    Atomics.store(new Int32Array(r.task.cancel), 0, 1);
+    const settle = r.task.reject;
+    r.task.resolve = () => undefined;
+    r.task.reject = () => undefined;
+    r.task.onProgress = () => undefined;
+    settle(error);
+    const free = () => {
+      if (this.running.get(id) !== r) return;
+      this.running.delete(id);
+      r.slot.jobs--;
+      this.pump();
+    };
+    if (graceMs <= 0) return free();
+    r.lastActivity = Infinity;
+    setTimeout(free, graceMs).unref();
+  }
+
+  /**
    * The next task, round-robin between owners: the owner with the fewest copies running, then the one
-   * served longest ago (never served first), then the earliest queued. A recorder just docked gets its
-   * first byte before another recorder gets its next file.
+   * served longest ago (never served first), then the earliest queued.
    */
   private nextTask(): Task {
     const running = new Map<string, number>();
@@ -128,7 +164,7 @@ export class CopyPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(workerFile()), busy: false };
+    const slot: Slot = { worker: new Worker(workerFile()), jobs: 0 };
     slot.worker.unref();
     slot.worker.on('message', (m: CopyMessage) => this.onMessage(slot, m));
     slot.worker.on('error', (e) => this.onWorkerDeath(slot, e));
@@ -137,34 +173,42 @@ export class CopyPool {
     return slot;
   }
 
+  /** The worker with the fewest copies, a new one while there are fewer than `workers`. */
+  private pickSlot(): Slot {
+    if (this.slots.length < this.workers) return this.spawn();
+    return this.slots.reduce((a, b) => (b.jobs < a.jobs ? b : a));
+  }
+
+  /** Chunk size for a copy starting now: the buffer budget shared by every copy running, two buffers each. */
+  private chunkFor(asked: number): number {
+    let chunk = MIN_CHUNK;
+    while (chunk * 2 <= BUFFER_BUDGET / (2 * (this.running.size + 1))) chunk *= 2;
+    return Math.min(asked, chunk);
+  }
+
   private pump(): void {
-    while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => !s.busy);
-      if (!slot && this.slots.length < this.size) slot = this.spawn();
-      if (!slot) return;
+    while (this.queue.length > 0 && this.running.size < this.size) {
       const task = this.nextTask();
+      const slot = this.pickSlot();
       const id = this.nextId++;
-      slot.busy = true;
+      const job: CopyJob = { ...task.job, chunkBytes: this.chunkFor(task.job.chunkBytes), id, cancel: task.cancel };
+      slot.jobs++;
       this.running.set(id, { task, slot, lastActivity: Date.now() });
-      slot.worker.postMessage({ ...task.job, id, cancel: task.cancel } satisfies CopyJob);
+      slot.worker.postMessage(job);
     }
     this.watchStalls();
   }
 
   /**
-   * A read blocked on a dying device never returns: a job without progress for `stallMs` is cancelled by
-   * terminating its worker (the job fails with STALLED; a fresh worker takes the next job).
+   * A read blocked on a dying device never returns: a job without progress for `stallMs` fails with STALLED
+   * and its place goes to the next (the worker drops it whenever its read returns).
    */
   private watchStalls(): void {
     if (this.stallTimer || this.running.size === 0) return;
     this.stallTimer = setInterval(() => {
       const now = Date.now();
-      for (const [, t] of this.running) {
-        if (now - t.lastActivity > this.stallMs) {
-          t.lastActivity = Infinity;
-          this.onWorkerDeath(t.slot, Object.assign(new Error(`no progress for ${this.stallMs} ms`), { code: 'STALLED' }));
-          void t.slot.worker.terminate();
-        }
+      for (const [id, r] of this.running) {
+        if (now - r.lastActivity > this.stallMs) this.abandon(id, r, new CopyError('STALLED', `no progress for ${this.stallMs} ms`), 0);
       }
       if (this.running.size === 0 && this.stallTimer) {
         clearInterval(this.stallTimer);
@@ -175,14 +219,14 @@ export class CopyPool {
   }
 
   private onMessage(slot: Slot, m: CopyMessage): void {
-    const t = this.running.get(m.id);
-    if (!t) return;
-    t.lastActivity = Date.now();
-    if (m.type === 'progress') return t.task.onProgress(m.bytes);
+    const r = this.running.get(m.id);
+    if (!r) return;
+    if (r.lastActivity !== Infinity) r.lastActivity = Date.now();
+    if (m.type === 'progress') return r.task.onProgress(m.bytes);
     this.running.delete(m.id);
-    slot.busy = false;
-    if (m.type === 'done') t.task.resolve({ sha256: m.sha256, bytes: m.bytes });
-    else t.task.reject(new CopyError(m.code, m.message));
+    slot.jobs--;
+    if (m.type === 'done') r.task.resolve({ sha256: m.sha256, bytes: m.bytes });
+    else r.task.reject(new CopyError(m.code, m.message));
     this.pump();
   }
 
@@ -190,10 +234,10 @@ export class CopyPool {
     const i = this.slots.indexOf(slot);
     if (i < 0) return;
     this.slots.splice(i, 1);
-    for (const [id, t] of this.running) {
-      if (t.slot === slot) {
+    for (const [id, r] of this.running) {
+      if (r.slot === slot) {
         this.running.delete(id);
-        t.task.reject(new CopyError((e as NodeJS.ErrnoException).code === 'STALLED' ? 'STALLED' : 'WORKER', e.message));
+        r.task.reject(new CopyError('WORKER', e.message));
       }
     }
     if (!this.closed) this.pump();
@@ -203,6 +247,7 @@ export class CopyPool {
     this.closed = true;
     if (this.stallTimer) clearInterval(this.stallTimer);
     for (const t of this.queue.splice(0)) t.reject(new CopyError('CLOSED', 'copy pool closed'));
+    for (const [id, r] of this.running) this.abandon(id, r, new CopyError('CLOSED', 'copy pool closed'), 0);
     await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
   }
 }

@@ -1,10 +1,15 @@
 /**
- * Worker thread: copy one file from a recorder volume into a temp file on the dock, hashing in the
- * same pass. Runs off the main thread so hashing uses the second core and the console stays live.
+ * Worker thread: copy files from recorder volumes into temp files on the dock, hashing in the same pass. Runs off
+ * the main thread so hashing uses another core and the console stays live. One worker serves many copies at once:
+ * each copy reads and writes through the process's I/O thread pool with two buffers (the next chunk is read while
+ * this one is hashed and written), and the pool's FIFO order of requests interleaves the copies chunk by chunk, so
+ * a recorder docked last gets its first byte after at most one chunk of each other copy, never after whole files;
+ * a recorder slowed by its USB link holds an I/O thread, not the others.
  * It never follows a symlink and never writes anywhere but the temp path it is given (O_EXCL).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { constants, unlinkSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 
 export interface CopyJob {
@@ -15,7 +20,7 @@ export interface CopyJob {
   progressEveryBytes: number;
   /** st_dev of the volume root: a file opened on any other device (a symlinked folder swapped in) is refused. */
   expectDev?: number;
-  /** One Int32 the pool sets to 1 to cancel the copy: checked before every chunk, so a copy stops within one chunk. */
+  /** One Int32 the pool sets to 1 to cancel the copy: checked after every read and write, so a copy stops within one chunk. */
   cancel?: SharedArrayBuffer;
 }
 
@@ -24,54 +29,109 @@ export type CopyMessage =
   | { id: number; type: 'done'; sha256: string; bytes: number }
   | { id: number; type: 'error'; code: string; message: string };
 
-function run(job: CopyJob): void {
-  const post = (m: CopyMessage) => parentPort!.postMessage(m);
-  let inFd = -1;
-  let outFd = -1;
-  let answer: CopyMessage;
-  try {
-    inFd = openSync(job.src, constants.O_RDONLY | constants.O_NOFOLLOW);
-    const st = fstatSync(inFd);
-    if (!st.isFile()) throw Object.assign(new Error(`${job.src} is not a regular file`), { code: 'NOT_REGULAR' });
-    if (job.expectDev !== undefined && st.dev !== job.expectDev) throw Object.assign(new Error(`${job.src} is not on the recorder's volume`), { code: 'NOT_REGULAR' });
-    outFd = openSync(job.temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    const hash = createHash('sha256');
-    const buf = Buffer.allocUnsafe(job.chunkBytes);
-    let total = 0;
-    let lastReport = 0;
-    const cancel = job.cancel ? new Int32Array(job.cancel) : null;
-    for (;;) {
-      if (cancel && Atomics.load(cancel, 0) !== 0) throw Object.assign(new Error(`copy of ${job.src} cancelled`), { code: 'ABORTED' });
-      const n = readSync(inFd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      const chunk = buf.subarray(0, n);
-      hash.update(chunk);
-      for (let off = 0; off < n; ) off += writeSync(outFd, chunk, off, n - off);
-      total += n;
-      if (total - lastReport >= job.progressEveryBytes) {
-        lastReport = total;
-        post({ id: job.id, type: 'progress', bytes: total });
-      }
-    }
-    answer = { id: job.id, type: 'done', sha256: hash.digest('hex'), bytes: total };
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    answer = { id: job.id, type: 'error', code: err.code ?? 'EIO', message: err.message };
-  } finally {
-    // Close before answering: an unlinked temp file frees its space only once no descriptor holds it.
-    if (inFd >= 0) closeSync(inFd);
-    if (outFd >= 0) closeSync(outFd);
+/**
+ * Chunk buffers kept for the next copies of this worker, by size, up to `FREE_CAP` bytes in all: a copy reuses
+ * memory the last one touched instead of growing the heap's external memory until a garbage collection.
+ */
+const FREE_CAP = 16 << 20;
+const free = new Map<number, Buffer[]>();
+let freeBytes = 0;
+
+function takeBuffer(size: number): Buffer {
+  const b = free.get(size)?.pop();
+  if (b) {
+    freeBytes -= size;
+    return b;
   }
-  // A failed copy removes the temp file it made (O_EXCL: it is this job's own). The caller removes it too, but a
-  // cancelled caller is answered at once and may do so before this worker has even opened it.
-  if (answer.type === 'error' && outFd >= 0) {
-    try {
-      unlinkSync(job.temp);
-    } catch {
-      // already removed by the caller
-    }
-  }
-  post(answer);
+  return Buffer.allocUnsafeSlow(size);
 }
 
-parentPort?.on('message', (job: CopyJob) => run(job));
+function giveBuffer(b: Buffer): void {
+  if (freeBytes + b.length > FREE_CAP) return;
+  const list = free.get(b.length) ?? [];
+  list.push(b);
+  free.set(b.length, list);
+  freeBytes += b.length;
+}
+
+/** Swallow a rejection for now (it is awaited later): a rejected promise nobody listens to yet would end the worker. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+async function writeAll(out: FileHandle, buf: Buffer, n: number, position: number): Promise<void> {
+  for (let off = 0; off < n; ) off += (await out.write(buf, off, n - off, position + off)).bytesWritten;
+}
+
+async function run(job: CopyJob): Promise<CopyMessage> {
+  const cancel = job.cancel ? new Int32Array(job.cancel) : null;
+  const check = () => {
+    if (cancel && Atomics.load(cancel, 0) !== 0) throw Object.assign(new Error(`copy of ${job.src} cancelled`), { code: 'ABORTED' });
+  };
+  let input: FileHandle | null = null;
+  let output: FileHandle | null = null;
+  const buffers = [takeBuffer(job.chunkBytes), takeBuffer(job.chunkBytes)] as const;
+  // Requests still in flight when the copy fails: the buffers go back (and the files close) only once they settle.
+  let reading: Promise<unknown> = Promise.resolve();
+  let writing: Promise<void> = Promise.resolve();
+  let failed = true;
+  try {
+    input = await open(job.src, constants.O_RDONLY | constants.O_NOFOLLOW);
+    check();
+    const st = await input.stat();
+    if (!st.isFile()) throw Object.assign(new Error(`${job.src} is not a regular file`), { code: 'NOT_REGULAR' });
+    if (job.expectDev !== undefined && st.dev !== job.expectDev) throw Object.assign(new Error(`${job.src} is not on the recorder's volume`), { code: 'NOT_REGULAR' });
+    output = await open(job.temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const hash = createHash('sha256');
+    let total = 0;
+    let lastReport = 0;
+    let k = 0;
+    let next = quiet(input.read(buffers[0], 0, job.chunkBytes, 0));
+    reading = next;
+    for (;;) {
+      const { bytesRead: n } = await next;
+      check();
+      if (n === 0) break;
+      const buf = buffers[k & 1]!;
+      // The other buffer is free once its write is done: read into it while this chunk is hashed and written.
+      await writing;
+      check();
+      next = quiet(input.read(buffers[(k + 1) & 1]!, 0, job.chunkBytes, total + n));
+      reading = next;
+      hash.update(buf.subarray(0, n));
+      writing = quiet(writeAll(output, buf, n, total));
+      total += n;
+      k++;
+      if (total - lastReport >= job.progressEveryBytes) {
+        lastReport = total;
+        parentPort!.postMessage({ id: job.id, type: 'progress', bytes: total } satisfies CopyMessage);
+      }
+    }
+    await writing;
+    failed = false;
+    return { id: job.id, type: 'done', sha256: hash.digest('hex'), bytes: total };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { id: job.id, type: 'error', code: err.code ?? 'EIO', message: err.message };
+  } finally {
+    await Promise.allSettled([reading, writing]);
+    // Close before answering: an unlinked temp file frees its space only once no descriptor holds it.
+    await input?.close().catch(() => undefined);
+    await output?.close().catch(() => undefined);
+    for (const b of buffers) giveBuffer(b);
+    // A failed copy removes the temp file it made (O_EXCL: it is this job's own). The caller removes it too, but a
+    // cancelled caller is answered at once and may do so before this worker has even opened it.
+    if (failed && output) {
+      try {
+        unlinkSync(job.temp);
+      } catch {
+        // already removed by the caller
+      }
+    }
+  }
+}
+
+parentPort?.on('message', (job: CopyJob) => {
+  void run(job).then((answer) => parentPort!.postMessage(answer));
+});

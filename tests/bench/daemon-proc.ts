@@ -82,7 +82,8 @@ export async function startDaemonProc(d: DaemonDirs, raw: Record<string, unknown
   await addBenchUser(raw);
   const configFile = join(d.dir, 'config.json');
   writeFileSync(configFile, JSON.stringify(raw, null, 2));
-  const child = spawn(process.execPath, [CLI, 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The I/O thread pool as the systemd unit sizes it (systemd/bwc-dock.service: UV_THREADPOOL_SIZE).
+  const child = spawn(process.execPath, [CLI, 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, UV_THREADPOOL_SIZE: '64' } });
   let url: string | null = null;
   let exited: string | null = null;
   const errors: string[] = [];

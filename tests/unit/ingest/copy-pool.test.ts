@@ -102,3 +102,44 @@ describe('CopyPool fairness', () => {
     expect(order).toEqual(['a1', 'b1', 'a2']);
   });
 });
+
+describe('CopyPool interleaving', () => {
+  it('a copy asked for while a long one runs in the same worker starts at once and ends first (chunks interleave, not files)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
+    const big = join(dir, 'big');
+    execFileSync('truncate', ['-s', '256M', big]);
+    writeFileSync(join(dir, 'small'), randomBytes(3 << 20));
+    const pool = new CopyPool(4, 60_000, 2_000, 1);
+    pools.push(pool);
+    const order: string[] = [];
+    let bigProgress = 0;
+    const a = pool.copy({ src: big, temp: join(dir, 'o-big'), chunkBytes: 64 << 10, progressEveryBytes: 64 << 10 }, (b) => (bigProgress = b), 'A').then(() => order.push('big'));
+    const until = Date.now() + 10_000;
+    while (bigProgress === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 2));
+    expect(bigProgress).toBeGreaterThan(0);
+    const b = pool.copy({ src: join(dir, 'small'), temp: join(dir, 'o-small'), chunkBytes: 64 << 10, progressEveryBytes: 64 << 10 }, undefined, 'B').then(() => order.push('small'));
+    await Promise.all([a, b]);
+    expect(order).toEqual(['small', 'big']);
+    expect(statSync(join(dir, 'o-big')).size).toBe(256 << 20);
+  });
+
+  it('a copy whose read never returns (a dead device) holds up no other copy of its worker', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
+    const fifo = join(dir, 'stuck');
+    execFileSync('mkfifo', [fifo]);
+    const data = randomBytes(2 << 20);
+    writeFileSync(join(dir, 'ok'), data);
+    const pool = new CopyPool(4, 60_000, 2_000, 1);
+    pools.push(pool);
+    const stuck = pool.copy({ src: fifo, temp: join(dir, 'o1'), chunkBytes: 1024, progressEveryBytes: 1024 }).catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(pool.copy({ src: join(dir, 'ok'), temp: join(dir, 'o2'), chunkBytes: 64 << 10, progressEveryBytes: 1 << 20 })).resolves.toEqual({
+      sha256: createHash('sha256').update(data).digest('hex'),
+      bytes: data.length,
+    });
+    expect(pool.active).toBe(1);
+    closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+    // The fifo is not a regular file: refused once its open returns.
+    await expect(stuck).resolves.toMatchObject({ code: 'NOT_REGULAR' });
+  });
+});
