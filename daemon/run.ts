@@ -8,6 +8,7 @@ import { recover } from './ingest/recovery.js';
 import { realStorage, type StorageOps } from './ingest/storage.js';
 import { createLogger, type Logger } from './log.js';
 import { openLedgerFor, startDaemon } from './main.js';
+import { startMemoryLog } from './memory-log.js';
 import { toIsoInZone } from './policy/time-format.js';
 import { LedgerEvidenceView } from './ledger/evidence-view.js';
 import { lockDataDir } from './ledger/datadir-lock.js';
@@ -31,6 +32,9 @@ export function unsignedInLedger(dataDir: string): Set<string> {
 
 /** `bwc-dock start`: the daemon and its console until SIGTERM/SIGINT; tells systemd when ready. */
 export async function runDaemon(config: Config, log: Logger): Promise<number> {
+  // For the bench only (issue 19): the daemon's memory breakdown, one JSON line a second and on SIGUSR2.
+  const memoryLogFile = process.env.BWC_DOCK_MEMORY_LOG;
+  const memoryLog = memoryLogFile ? startMemoryLog(memoryLogFile) : null;
   // A bug must never pass silently: a stray rejection is logged; an uncaught exception ends the process
   // (systemd restarts it, and start-up recovery resumes what was under way).
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
@@ -73,6 +77,7 @@ export async function runDaemon(config: Config, log: Logger): Promise<number> {
   await console_.close();
   await daemon.stop();
   lock.release();
+  memoryLog?.stop();
   return 0;
 }
 
