@@ -1,10 +1,10 @@
-import { api, ApiError, errorText, may, type Device, type DockingSession, type Finding, type List, type Period } from '../api.js';
-import { facts, h, note, replace } from '../dom.js';
+import { api, ApiError, errorText, may, qs, type Device, type DockingSession, type Finding, type List, type Officer, type Period } from '../api.js';
+import { append, facts, h, note, replace } from '../dom.js';
 import { deviceWhere } from '../device-state.js';
 import { bytes, drift, duration, pct, time } from '../format.js';
 import { t } from '../i18n/index.js';
 import { deviceStatusLabel, findingLabel, findingStateLabel, readinessLabel, sessionResultLabel } from '../labels.js';
-import type { Page } from '../main.js';
+import type { Page, PageContext } from '../main.js';
 import { officerLabel, officers } from '../names.js';
 import { officerPicker, table, td } from '../ui.js';
 
@@ -42,23 +42,40 @@ export const renderDevices: Page = async ({ main, me }) => {
 interface DeviceDetail {
   device: Device;
   checkouts: Period[];
+  /** Opens the next page of older checkout periods; null after the oldest. */
+  nextCursor: string | null;
   sessions: DockingSession[];
   findings: Finding[] | null;
 }
 
-/** One recorder's ledger (004 §4): checkouts with handover times and who, docking sessions, findings; checkout and check-in. */
+/** Checkout periods asked for at a time: the ledger of a recorder in daily use holds about a thousand. */
+const LEDGER_PAGE = 50;
+
+/**
+ * One recorder's ledger (004 §4): checkouts with handover times and who, docking sessions, findings; checkout and
+ * check-in. The checkouts come a page at a time, newest first, in a box of their own: the next page loads as its
+ * end scrolls into view, or with the button under it, so the dockings below stay in reach of a short scroll.
+ */
 export const renderDevice: Page = async (ctx) => {
+  let stop = () => {};
+  // After a checkout or check-in the page is drawn again, saying what was done (issue 18: no confirmation).
+  const draw = async (done?: string): Promise<void> => {
+    stop();
+    stop = await drawDevice(ctx, (d) => void draw(d));
+    const m = document.getElementById('device-msg');
+    if (done && m) replace(m, note('ok', done));
+  };
+  await draw();
+  return () => stop();
+};
+
+/** The page itself; answers what stops its loading of more checkouts. */
+async function drawDevice(ctx: PageContext, again: (done: string) => void): Promise<() => void> {
   const { main, params, me } = ctx;
   const serial = params[0]!;
-  const [detail, names] = await Promise.all([api.get<DeviceDetail>(`/api/devices/${serial}`), officers(may(me, 'registry.read'))]);
+  const [detail, names] = await Promise.all([api.get<DeviceDetail>(`/api/devices/${serial}${qs({ limit: LEDGER_PAGE })}`), officers(may(me, 'registry.read'))]);
   const { device: d } = detail;
   const msg = h('div', { class: 'msg', id: 'device-msg', 'aria-live': 'polite' });
-  // After a checkout or check-in the page is drawn again, saying what was done (issue 18: no confirmation).
-  const again = (done: string) =>
-    void renderDevice(ctx).then(() => {
-      const m = document.getElementById('device-msg');
-      if (m) replace(m, note('ok', done));
-    });
 
   const actions = h('div', { class: 'actions' });
   if (may(me, 'registry.edit')) {
@@ -98,22 +115,7 @@ export const renderDevice: Page = async (ctx) => {
     }
   }
 
-  const periods = table(
-    'checkouts',
-    [t('common.officer'), t('device.col.out'), t('device.col.left'), t('device.col.in'), t('device.col.recorded')],
-    detail.checkouts.map((p) =>
-      h(
-        'tr',
-        {},
-        td(officerLabel(p.officerNo, names, p.officerName)),
-        td(time(p.outAt), h('br'), h('small', { class: 'muted' }, t('common.by', { who: p.outBy }))),
-        td(time(p.leftDockAt) || h('span', { class: 'muted' }, t('common.dash'))),
-        td(p.inAt ? [time(p.inAt), h('br'), h('small', { class: 'muted' }, p.inBy === 'dock' ? t('device.byDock') : t('common.by', { who: p.inBy ?? '' }))] : h('span', { class: 'chip busy' }, t('device.stillOut'))),
-        td(t('device.recordedText', { n: p.recordings, d: duration(p.durationMs) })),
-      ),
-    ),
-    t('device.never'),
-  );
+  const ledger = ledgerPages(serial, detail, (p) => periodRow(p, names));
 
   const sessions = table(
     'sessions',
@@ -158,10 +160,93 @@ export const renderDevice: Page = async (ctx) => {
     ]),
     may(me, 'registry.edit') ? h('section', { class: 'card' }, h('h2', {}, t('device.handTitle')), actions, msg) : msg,
     h('h2', {}, t('device.ledger')),
-    periods,
+    ledger.el,
     h('h2', {}, t('device.dockings')),
     sessions,
     findings,
     h('p', {}, h('a', { href: `#/recordings?serial=${serial}`, class: 'button secondary' }, t('device.recordings'))),
   );
-};
+  ledger.start();
+  return ledger.stop;
+}
+
+function periodRow(p: Period, names: Map<string, Officer>): HTMLTableRowElement {
+  return h(
+    'tr',
+    { 'data-checkout': p.id },
+    td(officerLabel(p.officerNo, names, p.officerName)),
+    td(time(p.outAt), h('br'), h('small', { class: 'muted' }, t('common.by', { who: p.outBy }))),
+    td(time(p.leftDockAt) || h('span', { class: 'muted' }, t('common.dash'))),
+    td(p.inAt ? [time(p.inAt), h('br'), h('small', { class: 'muted' }, p.inBy === 'dock' ? t('device.byDock') : t('common.by', { who: p.inBy ?? '' }))] : h('span', { class: 'chip busy' }, t('device.stillOut'))),
+    td(t('device.recordedText', { n: p.recordings, d: duration(p.durationMs) })),
+  );
+}
+
+/**
+ * The checkout periods in a scrolled box, page after page by the answer's cursor: an IntersectionObserver on a
+ * sentinel after the last row asks for the next page as it nears view, and a button does the same for a keyboard,
+ * a screen reader or a browser without the observer. One request at a time, so no page is asked for twice.
+ */
+function ledgerPages(serial: string, first: DeviceDetail, row: (p: Period) => HTMLTableRowElement): { el: HTMLElement; start: () => void; stop: () => void } {
+  const heads = [t('common.officer'), t('device.col.out'), t('device.col.left'), t('device.col.in'), t('device.col.recorded')];
+  if (first.checkouts.length === 0) return { el: table('checkouts', heads, [], t('device.never')), start: () => {}, stop: () => {} };
+  const box = table('checkouts', heads, first.checkouts.map(row));
+  box.classList.add('scroll-y');
+  const body = box.querySelector('tbody')!;
+  const sentinel = h('div', { class: 'sentinel', 'aria-hidden': 'true' });
+  box.append(sentinel);
+  const count = h('p', { class: 'muted', id: 'ledger-count', 'aria-live': 'polite' });
+  const more = h('button', { type: 'button', class: 'secondary', id: 'ledger-more' }, t('device.ledgerMore'));
+  const msg = h('div', { id: 'ledger-msg' });
+  let cursor = first.nextCursor;
+  let shown = first.checkouts.length;
+  let loading = false;
+  let observer: IntersectionObserver | null = null;
+  const show = () => {
+    count.textContent = cursor ? t('device.ledgerShown', { n: shown }) : t('device.ledgerEnd', { n: shown });
+    if (cursor === null) {
+      // The button goes at the end: a keyboard on it moves to the ledger's box (scrolled with the arrow keys).
+      if (document.activeElement === more) box.focus();
+      more.hidden = true;
+      observer?.disconnect();
+    }
+  };
+  const load = async () => {
+    if (loading || cursor === null) return;
+    // The button says it is busy but is not disabled: a disabled button would drop the keyboard's focus.
+    loading = true;
+    more.setAttribute('aria-busy', 'true');
+    more.textContent = t('app.loading');
+    try {
+      const next = await api.get<DeviceDetail>(`/api/devices/${serial}${qs({ limit: LEDGER_PAGE, cursor })}`);
+      append(body, next.checkouts.map(row));
+      shown += next.checkouts.length;
+      cursor = next.nextCursor;
+      msg.replaceChildren();
+    } catch (e) {
+      replace(msg, note('error', errorText(e)));
+    } finally {
+      loading = false;
+      more.removeAttribute('aria-busy');
+      more.textContent = t('device.ledgerMore');
+      show();
+    }
+    // Still in view after the rows came (a tall screen, a short page): observing again reports it, and loads on.
+    if (observer && cursor !== null && !msg.hasChildNodes()) {
+      observer.unobserve(sentinel);
+      observer.observe(sentinel);
+    }
+  };
+  more.addEventListener('click', () => void load());
+  show();
+  const el = h('div', { class: 'ledger' }, box, h('div', { class: 'ledger-foot' }, count, more), msg);
+  return {
+    el,
+    start() {
+      if (cursor === null || typeof IntersectionObserver === 'undefined') return;
+      observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && void load(), { root: box, rootMargin: '0px 0px 240px 0px' });
+      observer.observe(sentinel);
+    },
+    stop: () => observer?.disconnect(),
+  };
+}
