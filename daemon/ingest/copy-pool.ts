@@ -46,10 +46,6 @@ interface Running {
   lastActivity: number;
 }
 
-/** Chunk buffers of all copies together stay near this: with many copies at once each reads in smaller chunks. */
-const BUFFER_BUDGET = 32 << 20;
-const MIN_CHUNK = 64 << 10;
-
 /**
  * Copies and hashes files in a few worker threads (one per core, at most 4), `size` copies at once; more wait
  * in a queue, served round-robin between owners. Each worker runs many copies at once, interleaved chunk by
@@ -179,19 +175,12 @@ export class CopyPool {
     return this.slots.reduce((a, b) => (b.jobs < a.jobs ? b : a));
   }
 
-  /** Chunk size for a copy starting now: the buffer budget shared by every copy running, two buffers each. */
-  private chunkFor(asked: number): number {
-    let chunk = MIN_CHUNK;
-    while (chunk * 2 <= BUFFER_BUDGET / (2 * (this.running.size + 1))) chunk *= 2;
-    return Math.min(asked, chunk);
-  }
-
   private pump(): void {
     while (this.queue.length > 0 && this.running.size < this.size) {
       const task = this.nextTask();
       const slot = this.pickSlot();
       const id = this.nextId++;
-      const job: CopyJob = { ...task.job, chunkBytes: this.chunkFor(task.job.chunkBytes), id, cancel: task.cancel };
+      const job: CopyJob = { ...task.job, id, cancel: task.cancel };
       slot.jobs++;
       this.running.set(id, { task, slot, lastActivity: Date.now() });
       slot.worker.postMessage(job);
