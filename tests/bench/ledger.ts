@@ -12,8 +12,8 @@ import { openLedgerFor } from '../../daemon/main.js';
 import { toIsoInZone } from '../../daemon/policy/time-format.js';
 import { RetentionLock } from '../../daemon/retention/lock.js';
 import { RetentionService } from '../../daemon/retention/service.js';
-import { benchConfig, startDaemonProc, type DaemonProc } from './daemon-proc.js';
-import { now, percentile, procMemory, rmTree, round, tempDir } from './env.js';
+import { benchConfig, peakOfPhases, startDaemonProc, type DaemonProc, type MemoryPhase } from './daemon-proc.js';
+import { now, percentile, rmTree, round, tempDir } from './env.js';
 import { synthesize, type LedgerFacts, type LedgerShape } from './ledger-data.js';
 
 export interface LatencyResult {
@@ -33,7 +33,10 @@ export interface LedgerResult {
   dbBytes: number;
   sweep: { ms: number; queued: number; dequeued: number; dueQueryMs: number; dueCount: number; retentionModule: boolean };
   daemonStartMs: number;
+  /** The daemon's peak resident set over start, login and the queries. */
   daemonRssBytes: number | null;
+  /** The daemon's memory by phase (start, login, idle, queries, after). */
+  memory: MemoryPhase[];
   http: Record<string, LatencyResult>;
 }
 
@@ -89,7 +92,9 @@ export async function benchLedger(o: { shape: LedgerShape; requests: number; max
     const daemon = await startDaemonProc({ dir, dataDir: config.dataDir, devDir: join(dir, 'dev'), mountRoot: join(dir, 'media') }, raw);
     const daemonStartMs = now() - s0;
     try {
+      await daemon.phase('queries');
       const http = await measureHttp(daemon, facts, o.requests, o.maxSecondsPerKind, o.log);
+      await daemon.phase('after queries');
       return {
         shape: o.shape,
         rows: facts.rows,
@@ -98,7 +103,8 @@ export async function benchLedger(o: { shape: LedgerShape; requests: number; max
         dbBytes,
         sweep: { ms: sweepMs, queued: swept.queued, dequeued: swept.dequeued, dueQueryMs, dueCount: due.n, retentionModule: true },
         daemonStartMs,
-        daemonRssBytes: procMemory(daemon.pid)?.hwmBytes ?? null,
+        daemonRssBytes: peakOfPhases(daemon.memoryPhases),
+        memory: daemon.memoryPhases,
         http,
       };
     } finally {

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { ClipFactory } from '../../firmware-protocol/simulator/clips.js';
 import { BASELINE_NAMES, runBaseline, type BaselineKind } from './baselines.js';
-import { startDaemonProc } from './daemon-proc.js';
+import { peakOfPhases, startDaemonProc } from './daemon-proc.js';
 import { dropCaches, mbps, mean, now, percentile, rmTree, waitUntil } from './env.js';
 import { makeFootage, pristinePaths, stageRecorder, type Footage } from './footage.js';
 
@@ -53,6 +53,7 @@ export async function dockOnce(root: string, footage: Footage[], clips: ClipFact
     const dropped = dropCaches();
     const rss: number[] = [];
     const sampler = opts.sampleMemory ? setInterval(() => rss.push(daemon.memory()?.rssBytes ?? 0), 100) : null;
+    await daemon.phase('docking');
     const plugAt = new Map<string, number>();
     await Promise.all(
       recorders.map(async (r) => {
@@ -64,7 +65,7 @@ export async function dockOnce(root: string, footage: Footage[], clips: ClipFact
     const timeoutMs = 60_000 + bytes / 50_000; // no slower than 50 MB/s, or something is wrong
     await waitUntil('every slot final', () => footage.every((f) => daemon.bySerial(f.serial)?.finalAt != null), timeoutMs, 5);
     if (sampler) clearInterval(sampler);
-    const mem = daemon.memory();
+    await daemon.phase('after docking');
     const traces = footage.map((f) => {
       const t = daemon.bySerial(f.serial)!;
       if (t.state !== 'ready') throw new Error(`slot of ${f.serial} ended ${t.state}: ${t.error ?? ''}`);
@@ -82,7 +83,8 @@ export async function dockOnce(root: string, footage: Footage[], clips: ClipFact
     if (counts.stored !== files || counts.signed !== files || counts.erased !== files || counts.bytes !== bytes) {
       throw new Error(`dock run ${tag}: ledger shows ${JSON.stringify(counts)}, expected ${files} files and ${bytes} bytes stored, signed and erased`);
     }
-    return { dropped, traces, counts, bytes, files, hwmBytes: mem?.hwmBytes ?? null, rssSamples: rss };
+    // The peak over the daemon's whole run (start, login, docking, after); each phase's own in `memory`.
+    return { dropped, traces, counts, bytes, files, hwmBytes: peakOfPhases(daemon.memoryPhases), memory: daemon.memoryPhases, rssSamples: rss };
   } finally {
     for (const r of recorders) await r.stop().catch(() => undefined);
     await daemon.stop().catch(() => undefined);

@@ -7,7 +7,7 @@ import type { ClipFactory } from '../../firmware-protocol/simulator/clips.js';
 import { mbps, rmTree } from './env.js';
 import { makeFootage, type Footage } from './footage.js';
 import { dockOnce } from './offload.js';
-import type { SlotTrace } from './daemon-proc.js';
+import type { MemoryPhase, SlotTrace } from './daemon-proc.js';
 
 export interface SlotRun {
   slots: number;
@@ -20,7 +20,10 @@ export interface SlotRun {
   perSlot: Array<{ serial: string; mbps: number; sharePct: number; plugToFirstByteMs: number | null; plugToReadyMs: number }>;
   plugToFirstByteMaxMs: number;
   plugToFirstByteMedianMs: number;
+  /** The daemon's peak resident set over its whole run (start, login, docking, after). */
   daemonPeakRssBytes: number | null;
+  /** The daemon's memory by phase. */
+  memory: MemoryPhase[];
   cacheDropped: boolean;
 }
 
@@ -71,6 +74,7 @@ export async function benchSlots(o: { root: string; clips: ClipFactory; counts: 
         plugToFirstByteMaxMs: firstBytes[firstBytes.length - 1]!,
         plugToFirstByteMedianMs: firstBytes[Math.floor((firstBytes.length - 1) / 2)]!,
         daemonPeakRssBytes: r.hwmBytes,
+        memory: r.memory,
         cacheDropped: r.dropped,
       };
       out.push(run);
