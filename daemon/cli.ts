@@ -7,6 +7,7 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, parseConfig, type Config } from './config.js';
+import { DockError } from './errors.js';
 import { createLogger } from './log.js';
 
 const USAGE = `usage:
@@ -17,6 +18,10 @@ const USAGE = `usage:
                                           check every manifest signature (against the pinned key, following
                                           key rotations), the chain, every stored file, the ledger and the
                                           audit trail against the manifests, derived copies of purged files
+  bwc-dock setup --config FILE [--force] [--service-user USER]
+                                          first start of a new dock: asks the dock id, time zone, data folder, console
+                                          address and certificate, first administrator and supervisor, recorders'
+                                          password; writes the config (answers one per line when stdin is not a terminal)
   bwc-dock key rotate --config FILE       a new dock key, announced by a key_rotation manifest signed by the old one
   bwc-dock unit drop-in --config FILE     the systemd drop-in that makes the unit follow the config (IP allow-list, paths)
   bwc-dock unit udev-rules --config FILE  the udev rules for the recorder models of detect.usb (ports, hot-plug, volume mounts)
@@ -140,6 +145,24 @@ async function cmdUser(argv: string[]): Promise<number> {
   }
 }
 
+async function cmdSetup(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, force: { type: 'boolean' }, 'service-user': { type: 'string' } } });
+  if (!values.config) throw new UsageError('setup needs --config FILE (the config to write)');
+  const { runSetup, SetupError } = await import('./setup/index.js');
+  try {
+    await runSetup({ configFile: values.config, force: values.force === true, serviceUser: values['service-user'], input: process.stdin, output: io.stdout });
+    return 0;
+  } catch (e) {
+    // A refused answer, a config that exists, input that ended, an account that exists: the message says which;
+    // nothing was written.
+    if (e instanceof DockError) {
+      io.stderr.write(`bwc-dock setup: ${e.message}\n`);
+      return e instanceof SetupError && e.code === 'interrupted' ? 130 : 2;
+    }
+    throw e;
+  }
+}
+
 async function cmdSimulate(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, count: { type: 'string' } } });
   const config = configOf(values);
@@ -175,6 +198,8 @@ export async function main(argv: string[], out: CliIo = process): Promise<number
         return await cmdUser(rest);
       case 'key':
         return await cmdKey(rest);
+      case 'setup':
+        return await cmdSetup(rest);
       case 'unit':
         return await cmdUnit(rest);
       case 'simulate':

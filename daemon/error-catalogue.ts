@@ -8,6 +8,7 @@ import type { IngestErrorCode } from './ingest/errors.js';
 import type { MediaErrorCode } from './ingest/media.js';
 import type { UserErrorCode } from './ledger/users.js';
 import type { RetentionErrorCode } from './retention/errors.js';
+import type { SetupErrorCode } from './setup/errors.js';
 import type { UpstreamErrorCode } from './upstream/errors.js';
 
 /**
@@ -39,7 +40,8 @@ export type ErrorKey =
   | `checkout.${CheckoutErrorCode}`
   | `user.${UserErrorCode}`
   | `link.${LinkErrorCode}`
-  | `upstream.${UpstreamErrorCode}`;
+  | `upstream.${UpstreamErrorCode}`
+  | `setup.${SetupErrorCode}`;
 
 const e = (status: number | null, reason: string | null, doc: string): CatalogueEntry => ({ status, reason, doc });
 
@@ -134,6 +136,18 @@ export const ERROR_CATALOGUE: Readonly<Record<ErrorKey, CatalogueEntry>> = {
   'upstream.local_file': e(null, null, "the dock's own file is missing or no longer has its ledger's SHA-256: nothing is sent (finding upstream_file_bad)"),
   'upstream.delete_refused': e(null, null, 'the store refused to delete a purged file\'s version while its retention lasts (finding delete_refused); tried again after it'),
   'upstream.agency_ledger': e(null, null, "the agency's PostgreSQL refused or did not answer; retried with backoff"),
+
+  // The first-start dialogue (daemon/setup/errors.ts): never HTTP, never a docking's end; `bwc-dock setup` exits 2 (130 on
+  // Ctrl-C) and writes nothing. At a terminal a refused answer is asked again instead.
+  'setup.config_exists': e(null, null, 'the config file exists and --force was not given: it is left as it was'),
+  'setup.input_ended': e(null, null, 'stdin ended (Ctrl-D, too few lines) before every question had its answer'),
+  'setup.interrupted': e(null, null, 'Ctrl-C before the setup was written (exit 130)'),
+  'setup.invalid': e(null, null, 'an answer refused (with answers on stdin); the message names the question and why'),
+  'setup.tls_unreadable': e(null, null, "the agency's certificate or key is not a readable PEM, or the key needs a passphrase"),
+  'setup.tls_mismatch': e(null, null, "the agency's key is not the key of its certificate"),
+  'setup.tls_expired': e(null, null, "the agency's certificate has expired or is not valid yet"),
+  'setup.openssl_failed': e(null, null, 'openssl is missing or failed to make the self-signed certificate'),
+  'setup.service_user': e(null, null, 'the --service-user does not exist, or setup is not run as root to give it the files'),
 };
 
 /** The catalogue key of an error: a DockError's `key`, a recorder link error's `link.<code>`; null for anything else. */

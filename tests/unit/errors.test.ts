@@ -13,6 +13,7 @@ import { MEDIA_ERROR_CODES, MediaError } from '../../daemon/ingest/media.js';
 import { USER_ERROR_CODES, UserError, validateNewUser } from '../../daemon/ledger/users.js';
 import { RETENTION_ERROR_CODES, RetentionError } from '../../daemon/retention/errors.js';
 import { UPSTREAM_ERROR_CODES } from '../../daemon/upstream/errors.js';
+import { SETUP_ERROR_CODES } from '../../daemon/setup/errors.js';
 
 /**
  * The error catalogue (STYLE §11, as fastify's test/internals/errors.test.js holds lib/errors.js to its docs):
@@ -41,6 +42,7 @@ const DOMAINS: Record<string, readonly string[]> = {
   user: USER_ERROR_CODES,
   link: unionOf('firmware-protocol/codec/errors.ts', 'LinkErrorCode'),
   upstream: UPSTREAM_ERROR_CODES,
+  setup: SETUP_ERROR_CODES,
 };
 
 const allKeys = Object.entries(DOMAINS).flatMap(([d, codes]) => codes.map((c) => `${d}.${c}`));
