@@ -43,8 +43,54 @@ export function assertTimeZone(zone: string): void {
 export function toIsoInZone(epochMs: number, zone: string): string {
   assertTimeZone(zone);
   if (!Number.isFinite(epochMs)) throw new RangeError(`not a time: ${epochMs}`);
-  return DateTime.fromMillis(epochMs, { zone }).toFormat(ISO_FORMAT);
+  const offset = offsetAt(epochMs, zone);
+  if (offset === null) return DateTime.fromMillis(epochMs, { zone }).toFormat(ISO_FORMAT);
+  return `${new Date(epochMs + offset * 60_000).toISOString().slice(0, 23)}${formatOffset(offset)}`;
 }
+
+/**
+ * The zone's offset (minutes) at an instant, from a cache of its UTC days: asking the runtime (luxon's
+ * `IANAZone.offset`, an `Intl.DateTimeFormat` and `formatToParts`) cost about 2/3 of the device ledger's answer,
+ * which formats some 800 times (issue 19). A day whose first and last millisecond have one offset keeps it; a day
+ * with a change keeps the instant of the change, found to the millisecond by bisection with the same runtime
+ * answer, so each time is written as luxon writes it. This holds as long as no zone changes its offset twice
+ * within one UTC day, true of every zone from 1970 to 2100 (the tests compare with luxon around each change);
+ * outside those years, or for an offset that is not whole minutes (Monrovia until 1972), luxon answers itself.
+ */
+function offsetAt(epochMs: number, zone: string): number | null {
+  if (epochMs < 0 || epochMs >= CACHED_UNTIL_MS) return null;
+  let days = ZONE_DAYS.get(zone);
+  if (!days) ZONE_DAYS.set(zone, (days = new Map()));
+  const day = Math.floor(epochMs / DAY_MS);
+  let known = days.get(day);
+  if (known === undefined) {
+    const z = IANAZone.create(zone);
+    const first = day * DAY_MS;
+    const last = first + DAY_MS - 1;
+    const before = z.offset(first);
+    const after = z.offset(last);
+    if (!Number.isInteger(before) || !Number.isInteger(after)) return null;
+    if (before === after) known = before;
+    else {
+      let lo = first; // offset `before` here …
+      let hi = last; // … and `after` here: narrow to the first millisecond of `after`
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (z.offset(mid) === before) lo = mid;
+        else hi = mid;
+      }
+      known = { changeAtMs: hi, before, after };
+    }
+    if (days.size >= 60_000) days.clear(); // 1970–2100 is 47,482 days: never reached by real times
+    days.set(day, known);
+  }
+  return typeof known === 'number' ? known : epochMs < known.changeAtMs ? known.before : known.after;
+}
+
+const DAY_MS = 86_400_000;
+const CACHED_UNTIL_MS = Date.UTC(2100, 0, 1);
+/** Per zone, per UTC day since 1970: its offset, or the instant it changes and the offsets either side. */
+const ZONE_DAYS = new Map<string, Map<number, number | { changeAtMs: number; before: number; after: number }>>();
 
 /** `±HH:MM` for an offset in minutes east of UTC. */
 export function formatOffset(tzMinutes: number): string {

@@ -1,4 +1,5 @@
-import { IANAZone } from 'luxon';
+import fc from 'fast-check';
+import { DateTime, IANAZone } from 'luxon';
 import { describe, expect, it, vi } from 'vitest';
 import {
   formatOffset,
@@ -43,6 +44,59 @@ describe('toIsoInZone', () => {
   });
   it('refuses an unknown zone', () => {
     expect(() => toIsoInZone(0, 'Mars/Olympus')).toThrow(RangeError);
+  });
+
+  // The offsets come from a cache of UTC days (issue 19: asking the runtime for each time was 2/3 of the device
+  // ledger's answer). Whatever the cache holds, every instant must read exactly as luxon writes it: around each
+  // change of offset (found here with luxon alone, two weeks at a time, then to the millisecond) and anywhere else.
+  const luxon = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ss.SSSZZ");
+  const TRICKY = [
+    'Asia/Shanghai', // summer time 1986–1991
+    'Europe/Berlin',
+    'America/New_York',
+    'America/St_Johns', // −03:30, summer time
+    'Australia/Lord_Howe', // half-hour summer time
+    'Asia/Kathmandu', // +05:45
+    'Pacific/Apia', // skipped 30 December 2011
+    'Africa/Casablanca', // summer time suspended for Ramadan: several changes a year
+    'America/Santiago',
+    'Europe/Dublin', // negative summer time in tzdata
+    'Africa/Monrovia', // −00:44:30 until 1972
+    'Pacific/Kiritimati', // +14:00
+    'UTC',
+  ];
+
+  it('writes every instant around every change of offset from 1970 to 2100 as luxon does', () => {
+    const STEP = 14 * 86_400_000; // summer times and Ramadan suspensions last longer
+    let changes = 0;
+    for (const zone of TRICKY) {
+      const z = IANAZone.create(zone);
+      let a = z.offset(0);
+      for (let t = 0; t < Date.UTC(2100, 0, 1); t += STEP) {
+        const next = z.offset(t + STEP);
+        if (a === next) continue;
+        let lo = t;
+        let hi = t + STEP;
+        while (hi - lo > 1) {
+          const mid = Math.floor((lo + hi) / 2);
+          if (z.offset(mid) === a) lo = mid;
+          else hi = mid;
+        }
+        changes++;
+        for (const d of [-3_600_000, -1000, -1, 0, 1, 999, 1000, 3_600_000]) expect(toIsoInZone(hi + d, zone), `${zone} ${new Date(hi + d).toISOString()}`).toBe(luxon(hi + d, zone));
+        a = next;
+      }
+    }
+    expect(changes).toBeGreaterThan(1000);
+  });
+
+  it('writes any instant as luxon does, before 1970 and after 2100 too', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...TRICKY), fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2200, 0, 1) }), (zone, ms) => {
+        expect(toIsoInZone(ms, zone)).toBe(luxon(ms, zone));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
 
