@@ -77,7 +77,9 @@ async function run(job: CopyJob): Promise<CopyMessage> {
   let writing: Promise<void> = Promise.resolve();
   let failed = true;
   try {
-    input = await open(job.src, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK: a fifo swapped in for a recording opens at once (and is refused below) instead of holding an I/O
+    // thread until some writer comes; reads of a regular file ignore the flag (GNU tar opens its inputs so).
+    input = await open(job.src, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     check();
     const st = await input.stat();
     if (!st.isFile()) throw Object.assign(new Error(`${job.src} is not a regular file`), { code: 'NOT_REGULAR' });

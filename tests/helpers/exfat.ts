@@ -44,6 +44,18 @@ export class ExfatVolume {
     this.fusePid = null;
   }
 
+  /**
+   * Hang: stop the FUSE process, as a recorder's storage that stops answering without going away (a USB device in
+   * error recovery). Every open, and every read of a page not yet cached, waits until `resume`.
+   */
+  stop(): void {
+    if (this.fusePid) process.kill(this.fusePid, 'SIGSTOP');
+  }
+
+  resume(): void {
+    if (this.fusePid) process.kill(this.fusePid, 'SIGCONT');
+  }
+
   /** Yank: kill the FUSE process, as pulling the cable would end the USB device under it. */
   yank(): void {
     if (this.fusePid) process.kill(this.fusePid, 'SIGKILL');
@@ -51,6 +63,7 @@ export class ExfatVolume {
   }
 
   destroy(): void {
+    this.resume(); // a stopped FUSE process would hold up the unmount
     if (this.mountedAt) {
       try {
         execFileSync('umount', ['-l', this.mountedAt]);

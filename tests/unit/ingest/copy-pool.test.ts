@@ -1,17 +1,49 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, openSync, closeSync, constants, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, closeSync, constants, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CopyPool } from '../../../daemon/ingest/copy-pool.js';
+import { ExfatVolume } from '../../helpers/exfat.js';
 
 let dir: string;
 const pools: CopyPool[] = [];
+const volumes: ExfatVolume[] = [];
 afterEach(async () => {
+  for (const v of volumes) v.resume();
   for (const p of pools.splice(0)) await p.close();
+  for (const v of volumes.splice(0)) v.destroy();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** A recorder's exFAT volume holding `files`, mounted afresh so none of its pages is cached: once stopped, its opens and reads wait. */
+async function recorderVolume(files: Record<string, Buffer>): Promise<{ vol: ExfatVolume; at: string }> {
+  const vol = ExfatVolume.create(dir, 'BWCPOOL', 64);
+  volumes.push(vol);
+  const at = join(dir, 'vol');
+  await vol.mount(at);
+  for (const [name, data] of Object.entries(files)) writeFileSync(join(at, name), data);
+  await vol.unmount();
+  await vol.mount(at);
+  return { vol, at };
+}
+
+/** Until a thread of this process waits for an answer of a FUSE process (a copy blocked on a stopped volume). */
+async function blockedOnVolume(): Promise<void> {
+  for (;;) {
+    for (const t of readdirSync('/proc/self/task')) {
+      try {
+        if (/^(request_wait_answer|fuse_)/.test(readFileSync(`/proc/self/task/${t}/wchan`, 'utf8'))) return;
+      } catch {
+        // the thread ended
+      }
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('CopyPool', () => {
   it('copies and hashes in one pass, reporting progress', async () => {
@@ -41,17 +73,15 @@ describe('CopyPool', () => {
 
   it('cancels a copy that makes no progress (a device that stopped answering) and keeps working', async () => {
     dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
-    const fifo = join(dir, 'stuck');
-    execFileSync('mkfifo', [fifo]);
+    const { vol, at } = await recorderVolume({ 'clip.mp4': randomBytes(1 << 20) });
     writeFileSync(join(dir, 'ok'), 'fine');
     const pool = new CopyPool(1, 300);
     pools.push(pool);
+    vol.stop();
     const t0 = Date.now();
-    await expect(pool.copy({ src: fifo, temp: join(dir, 'o1'), chunkBytes: 1024, progressEveryBytes: 1024 })).rejects.toMatchObject({ code: 'STALLED' });
+    await expect(pool.copy({ src: join(at, 'clip.mp4'), temp: join(dir, 'o1'), chunkBytes: 1024, progressEveryBytes: 1024 })).rejects.toMatchObject({ code: 'STALLED' });
     expect(Date.now() - t0).toBeLessThan(3000);
     await expect(pool.copy({ src: join(dir, 'ok'), temp: join(dir, 'o2'), chunkBytes: 1024, progressEveryBytes: 1024 })).resolves.toMatchObject({ bytes: 4 });
-    // Unblock the abandoned thread so the test process can end.
-    closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
   });
 });
 
@@ -86,18 +116,18 @@ describe('CopyPool cancellation', () => {
 describe('CopyPool fairness', () => {
   it('gives a free worker to the owner with the fewest copies running, not the earliest request', async () => {
     dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
-    const fifo = join(dir, 'hold');
-    execFileSync('mkfifo', [fifo]);
+    const { vol, at } = await recorderVolume({ 'hold.mp4': randomBytes(64 << 10) });
     writeFileSync(join(dir, 'f'), 'x');
     const pool = new CopyPool(1, 60_000);
     pools.push(pool);
     const order: string[] = [];
-    // Owner A occupies the only worker (a read that waits), then queues a second file; B asks later.
-    const a1 = pool.copy({ src: fifo, temp: join(dir, 'a1'), chunkBytes: 1024, progressEveryBytes: 1024 }, undefined, 'A').catch(() => undefined).then(() => order.push('a1'));
-    await new Promise((r) => setTimeout(r, 50));
+    // Owner A occupies the only place (a copy that waits on its volume), then queues a second file; B asks later.
+    vol.stop();
+    const a1 = pool.copy({ src: join(at, 'hold.mp4'), temp: join(dir, 'a1'), chunkBytes: 1024, progressEveryBytes: 1024 }, undefined, 'A').then(() => order.push('a1'));
+    await blockedOnVolume();
     const a2 = pool.copy({ src: join(dir, 'f'), temp: join(dir, 'a2'), chunkBytes: 1024, progressEveryBytes: 1024 }, undefined, 'A').then(() => order.push('a2'));
     const b1 = pool.copy({ src: join(dir, 'f'), temp: join(dir, 'b1'), chunkBytes: 1024, progressEveryBytes: 1024 }, undefined, 'B').then(() => order.push('b1'));
-    closeSync(openSync(fifo, constants.O_WRONLY)); // let A's first copy finish (empty)
+    vol.resume(); // let A's first copy finish
     await Promise.all([a1, a2, b1]);
     expect(order).toEqual(['a1', 'b1', 'a2']);
   });
@@ -125,21 +155,43 @@ describe('CopyPool interleaving', () => {
 
   it('a copy whose read never returns (a dead device) holds up no other copy of its worker', async () => {
     dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
-    const fifo = join(dir, 'stuck');
-    execFileSync('mkfifo', [fifo]);
+    const clip = randomBytes(1 << 20);
+    const { vol, at } = await recorderVolume({ 'clip.mp4': clip });
     const data = randomBytes(2 << 20);
     writeFileSync(join(dir, 'ok'), data);
     const pool = new CopyPool(4, 60_000, 2_000, 1);
     pools.push(pool);
-    const stuck = pool.copy({ src: fifo, temp: join(dir, 'o1'), chunkBytes: 1024, progressEveryBytes: 1024 }).catch((e: Error) => e);
-    await new Promise((r) => setTimeout(r, 50));
-    await expect(pool.copy({ src: join(dir, 'ok'), temp: join(dir, 'o2'), chunkBytes: 64 << 10, progressEveryBytes: 1 << 20 })).resolves.toEqual({
-      sha256: createHash('sha256').update(data).digest('hex'),
-      bytes: data.length,
-    });
+    vol.stop();
+    const stuck = pool.copy({ src: join(at, 'clip.mp4'), temp: join(dir, 'o1'), chunkBytes: 64 << 10, progressEveryBytes: 1 << 20 });
+    await blockedOnVolume();
+    await expect(pool.copy({ src: join(dir, 'ok'), temp: join(dir, 'o2'), chunkBytes: 64 << 10, progressEveryBytes: 1 << 20 })).resolves.toEqual({ sha256: sha256(data), bytes: data.length });
     expect(pool.active).toBe(1);
-    closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
-    // The fifo is not a regular file: refused once its open returns.
-    await expect(stuck).resolves.toMatchObject({ code: 'NOT_REGULAR' });
+    // The device answers again: the waiting copy goes on and ends whole.
+    vol.resume();
+    await expect(stuck).resolves.toEqual({ sha256: sha256(clip), bytes: clip.length });
+    expect(readFileSync(join(dir, 'o1')).equals(clip)).toBe(true);
+  });
+});
+
+describe('CopyPool sources that are not regular files', () => {
+  it('refuses a fifo swapped in for a recording at once: its open never waits for a writer', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
+    const fifo = join(dir, 'clip.mp4');
+    execFileSync('mkfifo', [fifo]);
+    // A stall limit well inside the test's time: a copy that waits on the fifo ends STALLED instead of NOT_REGULAR.
+    const pool = new CopyPool(1, 2_000);
+    pools.push(pool);
+    try {
+      await expect(pool.copy({ src: fifo, temp: join(dir, 'o'), chunkBytes: 1024, progressEveryBytes: 1024 })).rejects.toMatchObject({ code: 'NOT_REGULAR' });
+    } finally {
+      // A reader still blocked in open() would hold an I/O thread (and the pool's close) until a writer comes.
+      try {
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {
+        // ENXIO: no reader is waiting, as it should be
+      }
+    }
+    expect(existsSync(join(dir, 'o'))).toBe(false);
+    expect(pool.active).toBe(0);
   });
 });
