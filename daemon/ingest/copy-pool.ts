@@ -237,6 +237,11 @@ export class CopyPool {
     if (this.stallTimer) clearInterval(this.stallTimer);
     for (const t of this.queue.splice(0)) t.reject(new CopyError('CLOSED', 'copy pool closed'));
     for (const [id, r] of this.running) this.abandon(id, r, new CopyError('CLOSED', 'copy pool closed'), 0);
-    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+    // A worker ends only once its requests in the I/O thread pool return, and a read from a device that stopped
+    // answering may never: wait for the workers no longer than a cancelled copy is given to notice.
+    const ended = Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([ended, new Promise((r) => (timer = setTimeout(r, this.cancelGraceMs)))]);
+    clearTimeout(timer);
   }
 }

@@ -173,6 +173,20 @@ describe('CopyPool interleaving', () => {
   });
 });
 
+describe('CopyPool close', () => {
+  it('returns while a copy waits on a device that stopped answering (a stopping daemon must not hang on it)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
+    const { vol, at } = await recorderVolume({ 'clip.mp4': randomBytes(1 << 20) });
+    const pool = new CopyPool(2, 60_000, 2_000, 1);
+    pools.push(pool);
+    vol.stop();
+    const stuck = pool.copy({ src: join(at, 'clip.mp4'), temp: join(dir, 'o'), chunkBytes: 64 << 10, progressEveryBytes: 1 << 20 }).catch((e: Error) => e);
+    await blockedOnVolume();
+    await pool.close();
+    await expect(stuck).resolves.toMatchObject({ code: 'CLOSED' });
+  });
+});
+
 describe('CopyPool sources that are not regular files', () => {
   it('refuses a fifo swapped in for a recording at once: its open never waits for a writer', async () => {
     dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
