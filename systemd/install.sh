@@ -3,11 +3,22 @@
 # Run as root from a checkout: sudo systemd/install.sh
 # From a tree that is already built and pruned (`npm ci && npm run build && npm prune --omit=dev`, on a machine with
 # the same Node and libc: a dock without network access): sudo systemd/install.sh --prebuilt
+# With --encrypt-data DEVICE [--force] the data dir is a LUKS2 partition unlocked by the TPM (systemd/encrypt-data.sh,
+# before the dock's first start; it shows the recovery key once).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 prefix=${PREFIX:-/opt/bwc-dock}
 prebuilt=0
-[ "${1:-}" = --prebuilt ] && prebuilt=1
+encrypt=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --prebuilt) prebuilt=1 ;;
+    --encrypt-data) encrypt+=("${2:?--encrypt-data needs a device}"); shift ;;
+    --force) encrypt=(--force "${encrypt[@]}") ;;
+    *) echo "install: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
 
 command -v node >/dev/null || { echo "install: Node.js >= 20 is needed (apt-get install nodejs)" >&2; exit 1; }
 major=$(node -p 'process.versions.node.split(".")[0]')
@@ -31,6 +42,8 @@ install -m 0755 "$src/systemd/notify-relay.pl" "$prefix/systemd/notify-relay.pl"
 
 install -d -m 0750 -o root -g bwc-dock /etc/bwc-dock
 [ -f /etc/bwc-dock/config.json ] || install -m 0640 -o root -g bwc-dock "$src/systemd/config.example.json" /etc/bwc-dock/config.json
+# The data partition, encrypted and mounted at the config's dataDir before anything is written there.
+[ ${#encrypt[@]} -eq 0 ] || bash "$src/systemd/encrypt-data.sh" --config /etc/bwc-dock/config.json "${encrypt[@]}"
 install -m 0644 "$src/systemd/bwc-dock.tmpfiles" /usr/lib/tmpfiles.d/bwc-dock.conf
 systemd-tmpfiles --create /usr/lib/tmpfiles.d/bwc-dock.conf
 # The recorders' serial driver, loaded at boot: the unit's DeviceAllow=char-ttyACM is resolved from /proc/devices
