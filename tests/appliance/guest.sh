@@ -194,5 +194,6 @@ case "$PHASE" in
   debug) phase_debug ;;
   shift) phase_shift ;;
   resume) phase_resume ;;
+  encrypt-*) . /mnt/share/guest-encrypt.sh ;;
   *) echo "unknown phase $PHASE"; systemctl poweroff ;;
 esac

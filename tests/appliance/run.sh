@@ -131,15 +131,16 @@ node --input-type=module -e "
 
 qemu-img create -q -f qcow2 -b $IMG/root.img -F raw $RUN/overlay.qcow2
 
-# boot PHASE: one boot of the guest running guest.sh PHASE; QEMU is ended by the guest's poweroff.
+# boot PHASE [QEMU ARGS...]: one boot of the guest running guest.sh PHASE (root disk $DISK, default the run's overlay);
+# QEMU is ended by the guest's poweroff.
 boot(){
-  local phase=$1 t=$(date +%s)
+  local phase=$1 t=$(date +%s); shift
   echo "$phase" > $SHARE/phase
   timeout 900 qemu-system-x86_64 -accel tcg -machine q35 -cpu max -m 1600 -smp 2 -nographic -no-reboot \
     -kernel $IMG/vmlinuz -initrd $IMG/initrd.img \
     -append "console=ttyS0 root=/dev/vda rw panic=-1 quiet systemd.show_status=0" \
-    -drive file=$RUN/overlay.qcow2,format=qcow2,if=virtio,cache=writeback \
-    -virtfs local,path="$SHARE",mount_tag=share,security_model=none,id=share \
+    -drive file=${DISK:-$RUN/overlay.qcow2},format=qcow2,if=virtio,cache=writeback \
+    -virtfs local,path="$SHARE",mount_tag=share,security_model=none,id=share "$@" \
     </dev/null > $RUN/serial-$phase.log 2>&1 &
   QEMU_PID=$!
   wait $QEMU_PID || echo "    qemu exit status $?"
@@ -163,7 +164,9 @@ step "3. boot 1: install as the README says, a shift over USB (offload, sign, er
 boot shift; collect shift
 step "4. boot 2: the offload cut by the power-off resumes; verify"
 boot resume; collect resume
-[ "${KEEP:-0}" = 1 ] && for p in shift resume; do cp $SHARE/results/$p.log $RUN/ 2>/dev/null || true; done
+# Encryption at rest: a fresh install on a LUKS2 data disk unlocked by swtpm (three boots; tests/appliance/encrypt.sh).
+. tests/appliance/encrypt.sh
+[ "${KEEP:-0}" = 1 ] && for p in shift resume encrypt-install encrypt-reboot encrypt-notpm; do cp $SHARE/results/$p.log $RUN/ 2>/dev/null || true; done
 step "done in $(( $(date +%s) - T0 ))s"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
