@@ -9,7 +9,7 @@ import type { ClipFactory } from '../../firmware-protocol/simulator/clips.js';
 import { BASELINE_NAMES, runBaseline, type BaselineKind } from './baselines.js';
 import { peakOfPhases, startDaemonProc } from './daemon-proc.js';
 import { dropCaches, mbps, mean, now, percentile, rmTree, waitUntil } from './env.js';
-import { makeFootage, pristinePaths, stageRecorder, type Footage } from './footage.js';
+import { makeFootage, pristinePaths, stageRecorder, type Bay, type Footage } from './footage.js';
 
 export type RunKind = 'dock' | BaselineKind;
 
@@ -41,15 +41,26 @@ export interface OffloadResult {
   dockRuns: DockRun[];
 }
 
-/** One docking of `footage` by a fresh daemon process: ms from replug to the slot's `ready`. */
-export async function dockOnce(root: string, footage: Footage[], clips: ClipFactory, tag: string, opts: { sampleMemory?: boolean } = {}) {
+/** A plugged-in-able recorder holding one footage: the simulator's folder volume, or a rated loop volume. */
+export interface StagedRecorder {
+  readonly serial: string;
+  replug(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * One docking of `footage` by a fresh daemon process: ms from replug to the slot's `ready`. `stage` makes each
+ * recorder (default: {@link stageRecorder}, a volume folder on the temp file system).
+ */
+export async function dockOnce(root: string, footage: Footage[], clips: ClipFactory, tag: string, opts: { sampleMemory?: boolean; stage?: (f: Footage, bay: Bay) => Promise<StagedRecorder> } = {}) {
   const dir = join(root, `dock-${tag}`);
   const bay = { devDir: join(dir, 'dev'), simDir: join(dir, 'sim'), mountRoot: join(dir, 'media') };
   const dataDir = join(dir, 'data');
   const daemon = await startDaemonProc({ dir, dataDir, devDir: bay.devDir, mountRoot: bay.mountRoot });
-  const recorders = [];
+  const recorders: StagedRecorder[] = [];
+  const stage = opts.stage ?? ((f: Footage, b: Bay) => stageRecorder(f, b, clips));
   try {
-    for (const f of footage) recorders.push(await stageRecorder(f, bay, clips));
+    for (const f of footage) recorders.push(await stage(f, bay));
     const dropped = dropCaches();
     const rss: number[] = [];
     const sampler = opts.sampleMemory ? setInterval(() => rss.push(daemon.memory()?.rssBytes ?? 0), 100) : null;

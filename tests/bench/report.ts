@@ -2,6 +2,7 @@
 import type { LedgerResult } from './ledger.js';
 import type { ReplicationResult } from './upstream.js';
 import type { OffloadResult } from './offload.js';
+import type { RatedResult } from './rated.js';
 import type { MemoryPhase } from './daemon-proc.js';
 import type { SlotRun } from './slots.js';
 
@@ -12,6 +13,8 @@ export interface BenchResults {
   seconds: number;
   offload: OffloadResult | null;
   slots: SlotRun[] | null;
+  /** Recorders at USB link speed (issue 19); absent when not run. */
+  rated?: RatedResult | null;
   ledger: LedgerResult | null;
   /** Replication to the agency store against a plain multipart upload of the same files (issue 16); absent when not run. */
   replication?: ReplicationResult | null;
@@ -35,16 +38,7 @@ export function targetsOf(r: Omit<BenchResults, 'targets'>): Target[] {
     t.push({ target: 'offload ≥ 90% of (a)', measured: `${f0(r.offload.dockOverA * 100)}%`, met: r.offload.dockOverA >= 0.9 });
     t.push({ target: 'offload ≥ 1.8× (b)', measured: `${f2(r.offload.dockOverB)}×`, met: r.offload.dockOverB >= 1.8 });
   }
-  if (r.slots && r.slots.length > 1) {
-    const eight = r.slots[r.slots.length - 1]!;
-    const best = Math.max(...r.slots.slice(0, -1).map((s) => s.aggregateMBps));
-    t.push({ target: `${eight.slots} slots ≥ 90% of the best aggregate of fewer`, measured: `${f0((100 * eight.aggregateMBps) / best)}% (${f0(eight.aggregateMBps)} of ${f0(best)} MB/s)`, met: eight.aggregateMBps >= 0.9 * best });
-  }
-  const firsts = [...(r.slots ?? []).map((s) => s.plugToFirstByteMaxMs), ...(r.offload?.dockRuns ?? []).map((d) => d.plugToFirstByteMs ?? Infinity)];
-  if (firsts.length) {
-    const worst = Math.max(...firsts);
-    t.push({ target: 'plug → first byte < 2 s (worst slot of every run)', measured: `${f0(worst)} ms`, met: worst < 2000 });
-  }
+  t.push(...slotTargets(r));
   if (r.ledger) {
     const n = r.ledger.rows.recordings.toLocaleString('en');
     const searches = Object.entries(r.ledger.http).filter(([k]) => k.startsWith('recordings'));
@@ -55,6 +49,41 @@ export function targetsOf(r: Omit<BenchResults, 'targets'>): Target[] {
   }
   t.push(...memoryTargets(r));
   return t;
+}
+
+/** Issue 19's targets of recorders at once: aggregate and shares at 8 and 20 slots, first bytes at 20, rated links. */
+function slotTargets(r: Omit<BenchResults, 'targets'>): Target[] {
+  const t: Target[] = [];
+  // The best single-recorder figure of this run: one slot, and the offload's median when that ran too.
+  const singles = [...(r.slots ?? []).filter((s) => s.slots === 1).map((s) => ({ mbps: s.aggregateMBps, what: 'one slot' })), ...(r.offload ? [{ mbps: r.offload.mbps.dock, what: 'offload median' }] : [])];
+  const best = singles.sort((a, b) => b.mbps - a.mbps)[0];
+  for (const x of (r.slots ?? []).filter((s) => s.slots >= 8)) {
+    if (best) t.push({ target: `${x.slots} slots: aggregate ≥ 90% of the best single recorder`, measured: `${f0((100 * x.aggregateMBps) / best.mbps)}% (${f0(x.aggregateMBps)} of ${f0(best.mbps)} MB/s, ${best.what})`, met: x.aggregateMBps >= 0.9 * best.mbps });
+    const equal = 100 / x.slots;
+    const off = sharesOff(x.perSlot.map((p) => p.sharePct), equal);
+    t.push({ target: `${x.slots} slots: every share while all are busy within ±20% of equal (${f1(equal)}%)`, measured: off === null ? 'never all busy at once' : `${shareRange(x.perSlot)} (worst ${off > 0 ? '+' : ''}${f0(off * 100)}%)`, met: off !== null && Math.abs(off) <= 0.2 });
+  }
+  // First bytes of the slots phase: a rated recorder's own volume takes a FUSE mount to appear (shown in its table).
+  const most = (r.slots ?? []).filter((s) => s.slots > 1).sort((a, b) => b.slots - a.slots)[0];
+  if (most) t.push({ target: `plug → first byte < 2 s for the worst recorder at ${most.slots} slots`, measured: `${f0(most.plugToFirstByteMaxMs)} ms`, met: most.plugToFirstByteMaxMs < 2000 });
+  for (const x of r.rated?.runs ?? []) {
+    const by = x.sumOfRatesMBps <= x.cpSync.MBps ? 'sum of rates' : 'cp+sync';
+    t.push({ target: `${x.link} (${f0(x.rateMBps)} MB/s each) × ${x.recorders}: dock ≥ 95% of min(sum of rates, cp+sync)`, measured: `${f0(100 * x.dockOverBound)}% (${f0(x.dockMBps)} of ${f0(x.boundMBps)} MB/s, ${by})`, met: x.dockOverBound >= 0.95 });
+  }
+  return t;
+}
+
+/** The share furthest from `equal`, as a signed fraction of it; null when some slot had none (never all busy). */
+function sharesOff(shares: Array<number | null>, equal: number): number | null {
+  if (shares.length === 0 || shares.some((s) => s === null)) return null;
+  return (shares as number[]).map((s) => s / equal - 1).sort((a, b) => Math.abs(b) - Math.abs(a))[0]!;
+}
+
+function shareRange(perSlot: Array<{ sharePct: number | null }>): string {
+  const s = perSlot.map((p) => p.sharePct);
+  if (s.some((x) => x === null)) return 'never all busy';
+  const v = s as number[];
+  return `${f1(Math.min(...v))}–${f1(Math.max(...v))}%`;
 }
 
 const RSS_TARGET = 150 * 2 ** 20;
@@ -103,6 +132,35 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), `|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`, ...rows.map(line)].join('\n') + '\n';
 }
 
+function renderRated(x: RatedResult): string {
+  let s = `\n## Recorders at link speed: exFAT loop volumes (exfat-fuse) read through a blkio throttle, ${f0(x.bytesPerRecorder / 2 ** 20)} MiB each in files of ${f0(x.segmentBytes / 2 ** 20)} MiB; per run a lone cat, cp+sync, then the dock, from the same volumes\n\n`;
+  s += table(
+    ['link × recorders', 'GiB', 'lone cat MB/s (set)', 'sum of rates', 'cp+sync MB/s', 'bound MB/s', 'dock MB/s', 'dock ÷ bound', 'dock plug→ready MB/s', 'all busy s', 'share while all busy', 'plug→volume max', 'plug→first byte median / max', 'daemon peak RSS'],
+    x.runs.map((u) => [
+      `${u.link} × ${u.recorders}`,
+      f2(u.bytes / 2 ** 30),
+      `${f1(u.loneCat.MBps)} (${f0(u.rateMBps)})`,
+      f0(u.sumOfRatesMBps),
+      f0(u.cpSync.MBps),
+      f0(u.boundMBps),
+      f0(u.dockMBps),
+      f2(u.dockOverBound),
+      f0(u.aggregateMBps),
+      f1(u.allBusyMs / 1000),
+      shareRange(u.perSlot),
+      `${f0(u.plugToVolumeMaxMs)} ms`,
+      `${f0(u.plugToFirstByteMedianMs)} / ${f0(u.plugToFirstByteMaxMs)} ms`,
+      mib(u.daemonPeakRssBytes),
+    ]),
+  );
+  s += `dock MB/s: all bytes over first volume mounted → last slot leaving mass storage (stored, signed, erased), as cp+sync is timed from mounted volumes to its sync's end; bound: min(sum of rates, cp+sync); plug→volume: the simulator's ENTER_MSC delay and FUSE mount\n`;
+  for (const u of x.runs) {
+    const cached = u.cacheDropped ? '' : ' (page cache NOT dropped)';
+    s += `${u.link} × ${u.recorders}${cached}: read through the throttle ${f2(u.dockThrottledBytes / 2 ** 30)} GiB; per recorder first byte ms ${u.perSlot.map((p) => (p.plugToFirstByteMs === null ? '?' : f0(p.plugToFirstByteMs))).join(' ')}; share % ${u.perSlot.map((p) => (p.sharePct === null ? '–' : f1(p.sharePct))).join(' ')}\n`;
+  }
+  return s;
+}
+
 export function renderReport(r: BenchResults): string {
   let s = `\nbwc-dock bench — ${r.date} — ${r.command}\n`;
   s += `machine: ${r.machine.cpus} × ${r.machine.model}, ${r.machine.memGiB} GiB RAM, Linux ${r.machine.kernel}, Node ${r.machine.node}, temp ${r.machine.tmp} (${r.machine.tmpFs}); run took ${f0(r.seconds)} s\n`;
@@ -122,19 +180,21 @@ export function renderReport(r: BenchResults): string {
   if (r.slots) {
     s += `\n## Slots at once (same total split between recorders, fresh daemon process each)\n\n`;
     s += table(
-      ['slots', 'GiB', 'files', 'aggregate MB/s', 'per-slot MB/s (min–max)', 'share while all busy (min–max)', 'plug→first byte median / max', 'daemon peak RSS'],
+      ['slots', 'GiB', 'files', 'aggregate MB/s', 'per-slot MB/s (min–max)', 'all busy s', 'share while all busy (min–max)', 'plug→first byte median / max', 'daemon peak RSS'],
       r.slots.map((x) => [
         String(x.slots),
         f2(x.bytes / 2 ** 30),
         String(x.files),
         f0(x.aggregateMBps),
         `${f0(Math.min(...x.perSlot.map((p) => p.mbps)))}–${f0(Math.max(...x.perSlot.map((p) => p.mbps)))}`,
-        `${f1(Math.min(...x.perSlot.map((p) => p.sharePct)))}–${f1(Math.max(...x.perSlot.map((p) => p.sharePct)))}%`,
+        f1(x.allBusyMs / 1000),
+        shareRange(x.perSlot),
         `${f0(x.plugToFirstByteMedianMs)} / ${f0(x.plugToFirstByteMaxMs)} ms`,
         mib(x.daemonPeakRssBytes),
       ]),
     );
   }
+  if (r.rated) s += renderRated(r.rated);
   if (r.replication) {
     const x = r.replication;
     s += `\n## Replication to the agency store (one-node Ceph RGW, Object Lock; ${x.files} files of ${f0(x.bytes / x.files / 2 ** 20)} MiB, ${x.concurrency} at once)\n\n`;

@@ -1,9 +1,11 @@
 /**
- * `npm run bench`: offload throughput against the machine's own limits, slots at once, the ledger at
- * 1,000,000 recordings and the daemon's memory (issue 9). Prints a table and writes bench-results.json
- * at the repository root. Not part of the tests; takes a few minutes and several GiB under the temp folder.
+ * `npm run bench`: offload throughput against the machine's own limits, slots at once, recorders at USB
+ * link speed, the ledger at 1,000,000 recordings and the daemon's memory (issues 9, 19). Prints a table and
+ * writes bench-results.json at the repository root. Not part of the tests; takes about 15 minutes and
+ * several GiB under the temp folder.
  *
- *   node dist/tests/bench/run.js [--only offload,slots,ledger,replication] [--offload-gib 3] [--slots-gib 2]
+ *   node dist/tests/bench/run.js [--only offload,slots,rated,ledger,replication] [--offload-gib 3]
+ *                                [--slots-gib 2] [--slot-counts 1,8,20] [--rated-mib 192] [--rated-counts 8,20]
  *                                [--segment-mib 256] [--rounds 3] [--recordings 1000000] [--replication-mib 256]
  */
 import { execFileSync } from 'node:child_process';
@@ -16,6 +18,7 @@ import { sharedClips } from '../helpers/dock.js';
 import { MiB, rmTree, tempDir } from './env.js';
 import { benchLedger } from './ledger.js';
 import { benchOffload } from './offload.js';
+import { benchRated } from './rated.js';
 import { renderReport, targetsOf, type BenchResults } from './report.js';
 import { benchSlots } from './slots.js';
 import { benchReplication } from './upstream.js';
@@ -34,19 +37,26 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       'offload-gib': { type: 'string', default: '3' },
       'slots-gib': { type: 'string', default: '2' },
+      'slot-counts': { type: 'string', default: '1,8,20' },
+      'rated-mib': { type: 'string', default: '192' },
+      'rated-counts': { type: 'string', default: '8,20' },
       'segment-mib': { type: 'string', default: '256' },
       rounds: { type: 'string', default: '3' },
       recordings: { type: 'string', default: '1000000' },
       'replication-mib': { type: 'string', default: '256' },
     },
   });
-  const only = new Set((values.only ?? 'offload,slots,ledger,replication').split(','));
+  const only = new Set((values.only ?? 'offload,slots,rated,ledger,replication').split(','));
   const log = (s: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${s}\n`);
   const t0 = performance.now();
   const offloadBytes = Math.round(Number(values['offload-gib']) * 1024) * MiB;
   const slotsBytes = Math.round(Number(values['slots-gib']) * 1024) * MiB;
   const segmentBytes = Number(values['segment-mib']) * MiB;
-  const need = (Math.max(offloadBytes, slotsBytes) * 3) / 2 ** 30 + 1;
+  const slotCounts = values['slot-counts'].split(',').map(Number);
+  const ratedCounts = values['rated-counts'].split(',').map(Number);
+  const ratedBytes = Math.round(Number(values['rated-mib'])) * MiB;
+  // Rated: pristine footage, the images, the cp copy and the dock's store of the largest count at once.
+  const need = Math.max(offloadBytes * 3, slotsBytes * 3, ratedBytes * Math.max(...ratedCounts) * 4) / 2 ** 30 + 1;
   const free = freeGiB(tmpdir());
   if (free < need) throw new Error(`bench needs about ${need.toFixed(1)} GiB free under ${tmpdir()}, there are ${free.toFixed(1)}`);
 
@@ -67,6 +77,7 @@ async function main(): Promise<void> {
     seconds: 0,
     offload: null,
     slots: null,
+    rated: null,
     ledger: null,
     targets: [],
   };
@@ -74,7 +85,8 @@ async function main(): Promise<void> {
     // Templates are encoded once with ffmpeg (cached between runs), before anything is timed.
     await clips.template('video', 60_000);
     if (only.has('offload')) results.offload = await benchOffload({ root, clips, totalBytes: offloadBytes, segmentBytes, rounds: Number(values.rounds), log });
-    if (only.has('slots')) results.slots = await benchSlots({ root, clips, counts: [1, 2, 4, 8], totalBytes: slotsBytes, segmentBytes, log });
+    if (only.has('slots')) results.slots = await benchSlots({ root, clips, counts: slotCounts, totalBytes: slotsBytes, segmentBytes, log });
+    if (only.has('rated')) results.rated = await benchRated({ root, clips, counts: ratedCounts, bytesPerRecorder: ratedBytes, log });
     if (only.has('ledger')) {
       results.ledger = await benchLedger({
         shape: { recordings: Number(values.recordings), devices: 250, officers: 400, units: 20, days: 1100, retentionMonths: 10 },
