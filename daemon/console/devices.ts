@@ -40,8 +40,9 @@ export const devicesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (a
   );
 
   // The device ledger: the recorder, one page of its checkout periods newest first (`limit`, `cursor`; `nextCursor`
-  // opens the next page, null after the oldest), its last docking sessions and findings. A period's figures
-  // (recordings, hours, bytes) are computed for the periods of the page only.
+  // opens the next page, null after the oldest) and, with the first page, its last docking sessions and findings (a
+  // page after the first leaves them out: they were two thirds of its cost and the same on every page). A period's
+  // figures (recordings, hours, bytes) are computed for the periods of the page only.
   app.get<{ Params: Static<typeof SerialParam>; Querystring: ListQueryT }>(
     '/api/devices/:serial',
     {
@@ -54,8 +55,8 @@ export const devicesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (a
             device: DeviceSchema,
             checkouts: Type.Array(PeriodSchema),
             nextCursor: Type.Union([Type.String(), Type.Null()]),
-            sessions: Type.Array(SessionSchema),
-            findings: Type.Union([Type.Array(FindingSchema), Type.Null()]),
+            sessions: Type.Optional(Type.Array(SessionSchema)),
+            findings: Type.Optional(Type.Union([Type.Array(FindingSchema), Type.Null()])),
           }),
           '4xx': ErrorBody,
         },
@@ -67,6 +68,7 @@ export const devicesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (a
       const after = decodeCursor(req.query.cursor, isPeriodCursor);
       const rows = ledger.checkouts.pageOfDevice(serial, req.query.limit + 1, after ? { outAtMs: after[0], id: after[1] } : undefined);
       const periods = page(rows, req.query.limit, (c): PeriodCursor => [c.outAtMs, c.id], (c) => view.period(c));
+      if (after) return { device, checkouts: periods.items, nextCursor: periods.next };
       const mayReadFindings = scopeOf(userOf(req).role, 'findings.read') === 'all';
       return {
         device,

@@ -205,6 +205,8 @@ describe('the device ledger in pages (issue 19)', () => {
     const sizes: number[] = [];
     while (cursor) {
       const p = await pageOf(`?cursor=${cursor}`);
+      // The dockings and findings come with the first page only.
+      expect(Object.keys(p).sort()).toEqual(['checkouts', 'device', 'nextCursor']);
       sizes.push(p.checkouts.length);
       seen.push(...p.checkouts);
       cursor = p.nextCursor;

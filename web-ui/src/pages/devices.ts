@@ -39,6 +39,7 @@ export const renderDevices: Page = async ({ main, me }) => {
   );
 };
 
+/** The first page of a recorder's ledger; the pages after it answer `device`, `checkouts` and `nextCursor` only. */
 interface DeviceDetail {
   device: Device;
   checkouts: Period[];
@@ -47,6 +48,7 @@ interface DeviceDetail {
   sessions: DockingSession[];
   findings: Finding[] | null;
 }
+type LedgerPage = Pick<DeviceDetail, 'checkouts' | 'nextCursor'>;
 
 /** Checkout periods asked for at a time: the ledger of a recorder in daily use holds about a thousand. */
 const LEDGER_PAGE = 50;
@@ -187,7 +189,7 @@ function periodRow(p: Period, names: Map<string, Officer>): HTMLTableRowElement 
  * sentinel after the last row asks for the next page as it nears view, and a button does the same for a keyboard,
  * a screen reader or a browser without the observer. One request at a time, so no page is asked for twice.
  */
-function ledgerPages(serial: string, first: DeviceDetail, row: (p: Period) => HTMLTableRowElement): { el: HTMLElement; start: () => void; stop: () => void } {
+function ledgerPages(serial: string, first: LedgerPage, row: (p: Period) => HTMLTableRowElement): { el: HTMLElement; start: () => void; stop: () => void } {
   const heads = [t('common.officer'), t('device.col.out'), t('device.col.left'), t('device.col.in'), t('device.col.recorded')];
   if (first.checkouts.length === 0) return { el: table('checkouts', heads, [], t('device.never')), start: () => {}, stop: () => {} };
   const box = table('checkouts', heads, first.checkouts.map(row));
@@ -218,7 +220,7 @@ function ledgerPages(serial: string, first: DeviceDetail, row: (p: Period) => HT
     more.setAttribute('aria-busy', 'true');
     more.textContent = t('app.loading');
     try {
-      const next = await api.get<DeviceDetail>(`/api/devices/${serial}${qs({ limit: LEDGER_PAGE, cursor })}`);
+      const next = await api.get<LedgerPage>(`/api/devices/${serial}${qs({ limit: LEDGER_PAGE, cursor })}`);
       append(body, next.checkouts.map(row));
       shown += next.checkouts.length;
       cursor = next.nextCursor;
