@@ -85,6 +85,27 @@ describe('CopyPool', () => {
   });
 });
 
+describe('CopyPool many copies at once', () => {
+  it('copies files of every size around the chunk at once in one worker, each output equal to its source and its hash', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
+    const C = 256 << 10;
+    const sizes = [0, 1, C - 1, C, C + 1, 2 * C, 2 * C + 1, 3 * C - 7, 1_000_003, 4 * C + 12_345];
+    const sources = [...sizes, ...sizes, ...sizes].map((n, i) => {
+      const data = randomBytes(n);
+      writeFileSync(join(dir, `s${i}`), data);
+      return data;
+    });
+    // One worker: every copy's reads and writes interleave through the same two-buffer loop of one event loop.
+    const pool = new CopyPool(sources.length, 60_000, 2_000, 1);
+    pools.push(pool);
+    const results = await Promise.all(sources.map((_, i) => pool.copy({ src: join(dir, `s${i}`), temp: join(dir, `o${i}`), chunkBytes: C, progressEveryBytes: C }, undefined, `R${i % 5}`)));
+    sources.forEach((data, i) => {
+      expect(results[i]).toEqual({ sha256: sha256(data), bytes: data.length });
+      expect(readFileSync(join(dir, `o${i}`)).equals(data)).toBe(true);
+    });
+  });
+});
+
 describe('CopyPool cancellation', () => {
   it('an abort rejects a running copy at once and a queued one before it starts; the worker stops within a chunk and serves again', async () => {
     dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
