@@ -18,6 +18,7 @@ const CLUSTER = '128K';
 
 export class LoopVolume {
   private mountedAt: string | null = null;
+  private shownAt: string | null = null;
 
   private constructor(
     readonly image: string,
@@ -54,48 +55,83 @@ export class LoopVolume {
     this.mountedAt = at;
   }
 
+  /** Where the mounted volume is shown (bind-mounted), or null. */
+  get shownPoint(): string | null {
+    return this.shownAt;
+  }
+
+  /**
+   * Show the mounted volume at `at` too, as a bind mount (a mount point of the volume's own device): how a
+   * rated recorder's volume appears on ENTER_MSC, in a few milliseconds, where starting a FUSE process takes
+   * seconds on a loaded machine and would be counted against the dock.
+   */
+  async show(at: string): Promise<void> {
+    if (!this.mountedAt) throw new Error(`bench: ${this.label} is not mounted`);
+    if (this.shownAt) throw new Error(`bench: ${this.label} is shown at ${this.shownAt} already`);
+    mkdirSync(at, { recursive: true });
+    await run('mount', ['--bind', this.mountedAt, at]);
+    this.shownAt = at;
+  }
+
+  /** Take the bind mount away and remove its mount point; the volume stays mounted where it was. */
+  async hide(): Promise<void> {
+    const at = this.shownAt;
+    if (!at) return;
+    await umountPatiently(at);
+    this.shownAt = null;
+    removeMountPoint(at);
+  }
+
   /** Unmount (the FUSE process flushes and exits) and remove the mount point; a busy volume is retried, then detached lazily. */
   async unmount(): Promise<void> {
+    await this.hide();
     const at = this.mountedAt;
     if (!at) return;
-    for (let i = 0; ; i++) {
-      try {
-        await run('umount', [at]);
-        break;
-      } catch (e) {
-        if (i >= 20) {
-          await run('umount', ['-l', at]).catch(() => undefined);
-          break;
-        }
-        if (!/busy/i.test(String((e as { stderr?: string }).stderr ?? e))) throw e;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    await umountPatiently(at);
     this.mountedAt = null;
     removeMountPoint(at);
   }
 
   /** Unmount if mounted, detach the loop device and delete the image; never throws (cleanup path). */
   destroy(): void {
-    if (this.mountedAt) {
+    for (const at of [this.shownAt, this.mountedAt]) {
+      if (!at) continue;
       try {
-        execFileSync('umount', [this.mountedAt], { stdio: 'ignore' });
+        execFileSync('umount', [at], { stdio: 'ignore' });
       } catch {
         try {
-          execFileSync('umount', ['-l', this.mountedAt], { stdio: 'ignore' });
+          execFileSync('umount', ['-l', at], { stdio: 'ignore' });
         } catch {
           /* not mounted any more */
         }
       }
-      removeMountPoint(this.mountedAt);
-      this.mountedAt = null;
+      removeMountPoint(at);
     }
+    this.shownAt = null;
+    this.mountedAt = null;
     try {
       execFileSync('losetup', ['-d', this.device], { stdio: 'ignore' });
     } catch {
       /* detached already */
     }
     rmSync(this.image, { force: true });
+  }
+}
+
+/** `umount at`, retried while busy (a reader closing its last file), then detached lazily. */
+async function umountPatiently(at: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await run('umount', [at]);
+      return;
+    } catch (e) {
+      if (i >= 20) {
+        await run('umount', ['-l', at]).catch(() => undefined);
+        return;
+      }
+      if (!/busy/i.test(String((e as { stderr?: string }).stderr ?? e))) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }
 

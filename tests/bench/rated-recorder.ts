@@ -1,9 +1,9 @@
 /**
  * A simulated recorder whose volume is a real file system at a recorder's link speed: the simulator's device
- * engine on a real pty pair (as {@link stageRecorder}'s recorders), with its storage on a {@link LoopVolume}
- * that ENTER_MSC mounts at `<mountRoot>/<label>` (mount point first, file system on it, as systemd-mount does)
- * and EXIT_MSC or an unplug unmounts. The FUSE process of each mount runs in the bench's blkio group, so the
- * dock reads it at the rate set for its loop device.
+ * engine on a real pty pair (as {@link stageRecorder}'s recorders), with its storage on a {@link LoopVolume},
+ * mounted beforehand with its FUSE process in the bench's blkio group (so every read is held to the rate set
+ * for its loop device). ENTER_MSC shows it at `<mountRoot>/<label>` (mount point first, then a bind mount of
+ * the volume on it, as systemd-mount makes the folder and mounts on it); EXIT_MSC or an unplug takes it away.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,6 @@ import { SimulatedRecorder } from '../../firmware-protocol/simulator/device.js';
 import type { MscControl } from '../../firmware-protocol/simulator/handlers.js';
 import { openSimPort, PtyPair } from '../../firmware-protocol/simulator/pty.js';
 import { createRecorderState, type RecorderState } from '../../firmware-protocol/simulator/state.js';
-import type { BlkioGroup } from './blkio.js';
 import { now } from './env.js';
 import type { Bay, Footage } from './footage.js';
 import type { LoopVolume } from './loop-volume.js';
@@ -20,10 +19,10 @@ import type { LoopVolume } from './loop-volume.js';
 export interface RatedRecorder {
   readonly serial: string;
   readonly state: RecorderState;
-  /** Bench-clock time (performance.now()) at which its volume was last mounted for the dock, null before. */
+  /** Bench-clock time (performance.now()) at which its volume last appeared for the dock, null before. */
   readonly volumeMountedAt: number | null;
   replug(): Promise<void>;
-  /** Unplug: the volume is unmounted, the link closed. The loop device stays (its owner destroys it). */
+  /** Unplug: the volume leaves `<mountRoot>`, the link is closed. The volume stays mounted where it was (its owner's). */
   stop(): Promise<void>;
 }
 
@@ -31,10 +30,10 @@ export interface RatedRecorder {
 export const labelOf = (f: Footage) => `BWC${f.serial}`;
 
 /**
- * An unplugged recorder holding `f`'s catalog, whose files are already on `volume` (unmounted); `replug()`
- * docks it. `mscDelayMs`: ENTER_MSC's answer to the mount starting, as the simulator's default.
+ * An unplugged recorder holding `f`'s catalog, whose files are on `volume` (mounted, in the throttle's group);
+ * `replug()` docks it. `mscDelayMs`: ENTER_MSC's answer to the volume appearing, as the simulator's default.
  */
-export function stageRatedRecorder(f: Footage, bay: Bay, volume: LoopVolume, group: BlkioGroup, mscDelayMs = 150): RatedRecorder {
+export function stageRatedRecorder(f: Footage, bay: Bay, volume: LoopVolume, mscDelayMs = 150): RatedRecorder {
   const state = createRecorderState({ serial: f.serial, info: { userNo: f.userNo }, label: volume.label });
   state.files = structuredClone(f.files);
   state.events = structuredClone(f.events);
@@ -42,7 +41,7 @@ export function stageRatedRecorder(f: Footage, bay: Bay, volume: LoopVolume, gro
   state.nextSeq = f.nextSeq;
   const at = join(bay.mountRoot, volume.label);
   let mountedAt: number | null = null;
-  // The mount under way since ENTER_MSC (a withdrawal waits for it), and its timer.
+  // The bind mount under way since ENTER_MSC (a withdrawal waits for it), and its timer.
   let mounting: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | null = null;
 
@@ -53,19 +52,19 @@ export function stageRatedRecorder(f: Footage, bay: Bay, volume: LoopVolume, gro
     const mp = volume.mountPoint;
     // The catalog forgets what the dock erased, as a recorder's firmware rescans its card.
     if (mp) state.files = state.files.filter((x) => existsSync(join(mp, ...x.name.split('/'))));
-    await volume.unmount();
+    await volume.hide();
   };
   const msc: MscControl = {
     expose() {
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
         timer = null;
-        mounting = volume.mount(at, group).then(
+        mounting = volume.show(at).then(
           () => {
             mountedAt = now();
           },
           (e: unknown) => {
-            process.stderr.write(`bench: volume of ${f.serial} not mounted: ${String(e)}\n`);
+            process.stderr.write(`bench: volume of ${f.serial} not shown: ${String(e)}\n`);
           },
         );
       }, mscDelayMs);

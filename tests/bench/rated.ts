@@ -21,7 +21,7 @@ import { makeFootage, pristinePaths, type Footage } from './footage.js';
 import { LoopVolume } from './loop-volume.js';
 import { dockOnce } from './offload.js';
 import { labelOf, stageRatedRecorder, type RatedRecorder } from './rated-recorder.js';
-import { slotStats, type SlotStats } from './slots.js';
+import { slotStats, type SlotStats } from './slot-stats.js';
 
 const run = promisify(execFile);
 
@@ -59,13 +59,13 @@ export interface RatedRun extends SlotStats {
   /** min(sum of rates, cp+sync). */
   boundMBps: number;
   /**
-   * The dock: all bytes over first volume mounted → last slot asking its recorder to leave mass storage (every
-   * file copied, hashed, fsynced, signed and erased; what follows is the simulator's unmount). The span a
+   * The dock: all bytes over first volume shown → last slot asking its recorder to leave mass storage (every
+   * file copied, hashed, fsynced, signed and erased; what follows is the simulator taking the volume away). The span a
    * cp+sync is timed over: from readable volumes to durable copies.
    */
   dockMBps: number;
   dockOverBound: number;
-  /** Plug → the recorder's volume mounted (the simulator's ENTER_MSC delay and the FUSE mount: no part of the dock), worst recorder. */
+  /** Plug → the recorder's volume shown (the simulator's ENTER_MSC delay and a bind mount: no part of the dock), worst recorder. */
   plugToVolumeMaxMs: number;
   /** Bytes the throttle saw read from the recorders' loop devices during the dock's run (≥ bytes: every read went through it). */
   dockThrottledBytes: number;
@@ -193,17 +193,17 @@ async function ratedRun(o: { root: string; clips: ClipFactory; link: Link; foota
     await run('sync');
     const cpMs = now() - t0;
     rmTree(dest);
-    for (const v of mine) await v.unmount();
     const cpSync = { seconds: cpMs / 1000, MBps: mbps(bytes, cpMs) };
     o.log(`rated: ${o.link.name} × ${n}: lone cat ${loneCat.MBps.toFixed(1)} MB/s (set ${(o.link.bytesPerSecond / 1e6).toFixed(0)}), cp+sync ${cpSync.MBps.toFixed(0)} MB/s`);
 
     // The dock, on the very same volumes.
     const recorders: RatedRecorder[] = [];
     const readBefore = mine.reduce((a, v) => a + o.group.bytesRead(v.device), 0);
+    const wall0 = now();
     const r = await dockOnce(o.root, o.footage, o.clips, tag, {
       sampleMemory: true,
       stage: async (f, bay) => {
-        const rec = stageRatedRecorder(f, bay, mine[o.footage.indexOf(f)]!, o.group);
+        const rec = stageRatedRecorder(f, bay, mine[o.footage.indexOf(f)]!);
         recorders.push(rec);
         return rec;
       },
@@ -216,7 +216,7 @@ async function ratedRun(o: { root: string; clips: ClipFactory; link: Link; foota
     const sumOfRatesMBps = (n * o.link.bytesPerSecond) / 1e6;
     const boundMBps = Math.min(sumOfRatesMBps, cpSync.MBps);
     const dockMBps = mbps(bytes, lastDone - firstMount);
-    o.log(`rated: ${o.link.name} × ${n}: dock ${dockMBps.toFixed(0)} MB/s (${((100 * dockMBps) / boundMBps).toFixed(0)}% of ${boundMBps.toFixed(0)}), first byte ≤ ${stats.plugToFirstByteMaxMs.toFixed(0)} ms`);
+    o.log(`rated: ${o.link.name} × ${n}: dock ${dockMBps.toFixed(0)} MB/s (${((100 * dockMBps) / boundMBps).toFixed(0)}% of ${boundMBps.toFixed(0)}), first byte ≤ ${stats.plugToFirstByteMaxMs.toFixed(0)} ms; daemon start to stop ${((now() - wall0) / 1000).toFixed(0)} s`);
     return {
       link: o.link.name,
       rateMBps: o.link.bytesPerSecond / 1e6,
