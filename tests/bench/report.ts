@@ -153,7 +153,7 @@ function renderRated(x: RatedResult): string {
       mib(u.daemonPeakRssBytes),
     ]),
   );
-  s += `dock MB/s: all bytes over first volume mounted → last slot leaving mass storage (stored, signed, erased), as cp+sync is timed from mounted volumes to its sync's end; bound: min(sum of rates, cp+sync); plug→volume: the simulator's ENTER_MSC delay and FUSE mount\n`;
+  s += `dock MB/s: all bytes over first volume shown → last slot leaving mass storage (stored, signed, erased), as cp+sync is timed from mounted volumes to its sync's end; bound: min(sum of rates, cp+sync); plug→volume: the dock's identification, ENTER_MSC and the simulator's 150 ms before the volume appears\n`;
   for (const u of x.runs) {
     const cached = u.cacheDropped ? '' : ' (page cache NOT dropped)';
     s += `${u.link} × ${u.recorders}${cached}: read through the throttle ${f2(u.dockThrottledBytes / 2 ** 30)} GiB; per recorder first byte ms ${u.perSlot.map((p) => (p.plugToFirstByteMs === null ? '?' : f0(p.plugToFirstByteMs))).join(' ')}; share % ${u.perSlot.map((p) => (p.sharePct === null ? '–' : f1(p.sharePct))).join(' ')}\n`;
