@@ -64,6 +64,8 @@ export interface TimedClockReading extends ClockReading {
 
 interface Pending {
   seq: number;
+  /** Seqs of this request's earlier attempts: their answers, come late, answer it as well. */
+  earlier: readonly number[];
   command: Command;
   resolve: (f: Frame) => void;
   reject: (e: Error) => void;
@@ -126,7 +128,7 @@ export class RecorderClient {
   private onFrame(f: Frame): void {
     this.opts.log?.trace({ seq: f.seq, cmd: f.command, status: f.status, len: f.payload.length }, 'rx');
     const p = this.pending;
-    if (!p || f.kind !== FrameKind.Response || f.seq !== p.seq || f.command !== p.command) {
+    if (!p || f.kind !== FrameKind.Response || (f.seq !== p.seq && !p.earlier.includes(f.seq)) || f.command !== p.command) {
       this.opts.log?.warn({ seq: f.seq, cmd: f.command, kind: f.kind }, 'recorder link: unexpected frame ignored');
       return;
     }
@@ -150,12 +152,19 @@ export class RecorderClient {
     return s ? new AbortedError(abortReason(s)) : null;
   }
 
-  private sendOnce(command: Command, payload: Buffer, signals: AbortSignal[] = []): Promise<Frame> {
+  /**
+   * One attempt: a new seq, one answer awaited. `attempts` holds the seqs of this request's earlier attempts (this
+   * one's is added): their answers count too, since the recorder carried out the request it answers late (an
+   * ENTER_MSC answered after the time-out did enter mass storage, and the retry's own answer is WRONG_MODE).
+   */
+  private sendOnce(command: Command, payload: Buffer, signals: AbortSignal[] = [], attempts: number[] = []): Promise<Frame> {
     return new Promise<Frame>((resolve, reject) => {
       if (this.closed) return reject(this.closed);
       const aborted = this.abortedBy(signals);
       if (aborted) return reject(aborted);
       const seq = this.nextSeq();
+      const earlier = [...attempts];
+      attempts.push(seq);
       const onAbort = (ev: Event) => {
         clearTimeout(timer);
         if (this.pending?.seq === seq) this.pending = null;
@@ -172,6 +181,7 @@ export class RecorderClient {
       }, this.timeoutMs(command));
       this.pending = {
         seq,
+        earlier,
         command,
         resolve: (f) => {
           unlisten();
@@ -225,9 +235,10 @@ export class RecorderClient {
     const signals = this.signalsOf(signal);
     return this.enqueue(async (): Promise<Buffer> => {
       const attempts = command === Command.LOGIN ? 1 : this.attempts;
+      const seqs: number[] = [];
       for (let i = 1; ; i++) {
         try {
-          const f = await this.sendOnce(command, payload, signals);
+          const f = await this.sendOnce(command, payload, signals, seqs);
           if (f.status !== Status.OK) throw new ProtocolError(command, f.status);
           return f.payload;
         } catch (e) {

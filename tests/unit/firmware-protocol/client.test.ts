@@ -4,7 +4,7 @@ import { Command, FrameKind, LoginRole, Status } from '../../../firmware-protoco
 import { Deframer } from '../../../firmware-protocol/codec/deframer.js';
 import { BadResponseError, LinkClosedError, ProtocolError, TimeoutError } from '../../../firmware-protocol/codec/errors.js';
 import { encodeFrame, type Frame } from '../../../firmware-protocol/codec/frame.js';
-import { encodeFilePage, encodeHello } from '../../../firmware-protocol/codec/payloads.js';
+import { encodeFilePage, encodeHello, encodeMsc } from '../../../firmware-protocol/codec/payloads.js';
 import { duplexPair, type RecordingDuplex } from '../../helpers/duplex-pair.js';
 
 /** A scripted recorder: answers each request with what `answer` returns (or nothing). */
@@ -49,19 +49,38 @@ describe('RecorderClient, in memory', () => {
     expect(reqs.map((r) => r.seq)).toEqual([7, 8]);
   });
 
-  it('ignores a late answer to an earlier seq', async () => {
+  it('ignores a late answer to an earlier request', async () => {
     const { host, device } = duplexPair();
     const held: Frame[] = [];
     scripted(device, (r) => {
       held.push(r);
-      if (held.length === 2) {
-        device.write(reply(held[0]!, Status.OK, Buffer.alloc(3))); // late, wrong seq now: must be ignored
+      if (held.length === 4) {
+        device.write(reply(held[0]!, Status.OK, Buffer.alloc(3))); // the first HELLO's, come after it failed: ignored
         return reply(r, Status.OK, encodeHello({ proto: 1, idCode: 'ZFY01', serial: 'A000010', firmware: '', caps: 0 }));
       }
       return null;
     });
-    const c = new RecorderClient(host, { timeoutMs: () => 30 });
+    const c = new RecorderClient(host, { timeoutMs: () => 30, attempts: 2 });
+    await expect(c.hello()).rejects.toBeInstanceOf(TimeoutError);
     expect((await c.hello()).serial).toBe('A000010');
+  });
+
+  it('takes a late answer to an earlier attempt of the same request: the recorder carried it out', async () => {
+    const { host, device } = duplexPair();
+    const held: Frame[] = [];
+    // ENTER_MSC answered after the time-out; the retry finds the recorder in mass storage already.
+    scripted(device, (r) => {
+      held.push(r);
+      if (held.length === 2) {
+        device.write(reply(held[0]!, Status.OK, encodeMsc({ label: 'BWCA000001', volumeId: 7 })));
+        return reply(r, Status.WRONG_MODE);
+      }
+      return null;
+    });
+    const c = new RecorderClient(host, { timeoutMs: () => 30 });
+    expect(await c.enterMsc()).toEqual({ label: 'BWCA000001', volumeId: 7 });
+    expect(held.map((r) => r.command)).toEqual([Command.ENTER_MSC, Command.ENTER_MSC]);
+    expect(held[1]!.seq).not.toBe(held[0]!.seq);
   });
 
   it('never retries LOGIN', async () => {
