@@ -4,10 +4,10 @@ import { startGadgetRecorder } from './gadget.js';
 
 /**
  * `node dist/firmware-protocol/simulator/gadget-cli.js --tty /dev/ttyGS0 --image REC.img --storage DIR --lun LUN
- * --udc-state FILE --state FILE --serial A000001 --control FIFO --ack FILE`: a simulated recorder behind a configfs
+ * --udc DIR --state FILE --serial A000001 --control FIFO --ack FILE`: a simulated recorder behind a configfs
  * USB gadget (see gadget.ts) until SIGTERM. Lines written to the control FIFO: `record COUNT SEGMENTS BYTES`
  * (recordings of SEGMENTS segments of BYTES each; only outside mass-storage mode), `save`; each is answered by
- * `ok LINE` or `error LINE: message` appended to the ack file.
+ * `ok LINE` or `error LINE: message` appended to the ack file. `--trace` logs every request.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -16,16 +16,17 @@ async function main(): Promise<void> {
       image: { type: 'string' },
       storage: { type: 'string' },
       lun: { type: 'string' },
-      'udc-state': { type: 'string' },
+      udc: { type: 'string' },
       state: { type: 'string' },
       serial: { type: 'string', default: 'A000001' },
       'admin-password': { type: 'string' },
       'clips-cache': { type: 'string', default: '/var/tmp/bwc-sim-clip-cache' },
       control: { type: 'string' },
       ack: { type: 'string' },
+      trace: { type: 'boolean', default: false },
     },
   });
-  const need = ['tty', 'image', 'storage', 'lun', 'udc-state', 'state', 'control', 'ack'] as const;
+  const need = ['tty', 'image', 'storage', 'lun', 'udc', 'state', 'control', 'ack'] as const;
   const missing = need.filter((k) => !values[k]);
   if (missing.length > 0) {
     process.stderr.write(`gadget-cli: missing ${missing.map((m) => `--${m}`).join(' ')}\n`);
@@ -41,12 +42,13 @@ async function main(): Promise<void> {
     image: values.image!,
     storageDir: values.storage!,
     lun: values.lun!,
-    udcState: values['udc-state']!,
+    udc: values.udc!,
     stateFile: values.state!,
     serial: values.serial!,
     ...(values['admin-password'] !== undefined ? { adminPassword: values['admin-password'] } : {}),
     clipsCacheDir: values['clips-cache']!,
     log,
+    traceRequests: values.trace!,
   });
   process.stdout.write(`recorder ${rec.state.identity.serial} (volume ${rec.state.label}) on ${values.tty}: ${rec.state.files.length} files\n`);
   const ack = (line: string) => fs.appendFileSync(values.ack!, `${line}\n`);

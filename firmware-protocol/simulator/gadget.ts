@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
+import { promisify } from 'node:util';
 import type { SerialPort } from 'serialport';
 import { RecorderClient } from '../client/client.js';
 import { LoginRole } from '../codec/constants.js';
@@ -19,8 +20,8 @@ import { createRecorderState, type RecorderState } from './state.js';
  * loop-mounted on the gadget side (the recorder writes its files there) and the LUN has no medium; ENTER_MSC
  * unmounts it and inserts it as the LUN's medium (the dock's side sees the volume appear, as with a real recorder,
  * whose storage is only exposed over USB in mass-storage mode); EXIT_MSC or a cable pull ejects it and mounts it
- * back on the gadget side, where the catalog forgets the files the dock deleted. A cable pull is the UDC leaving
- * the `configured` state (the tester writes "" to the gadget's UDC): the login ends and the link is reopened when
+ * back on the gadget side, where the catalog forgets the files the dock deleted. A cable pull is the gadget unbound
+ * from its UDC (the tester writes "" to the gadget's UDC): the login ends and the link is reopened when
  * the UDC is configured again. The state (catalog, sequence numbers, events) is kept in a JSON file, so the
  * recorder outlives a restart of the machine it runs on, as a real recorder outlives the dock's.
  */
@@ -33,14 +34,19 @@ export interface GadgetRecorderOptions {
   storageDir: string;
   /** The configfs LUN folder, e.g. /sys/kernel/config/usb_gadget/bwc/functions/mass_storage.0/lun.0. */
   lun: string;
-  /** The UDC's state file, e.g. /sys/class/udc/dummy_udc.0/state ("configured" while plugged). */
-  udcState: string;
+  /**
+   * The UDC's sysfs folder, e.g. /sys/class/udc/dummy_udc.0: plugged while a gadget is bound to it (`function`) and
+   * the host has configured it (`state`). `state` alone stays `configured` after the gadget is unbound.
+   */
+  udc: string;
   /** The recorder's persistent state (JSON); made from `serial` when missing. */
   stateFile: string;
   serial: string;
   adminPassword?: string;
   clipsCacheDir: string;
   log?: SimLogger;
+  /** Log every request too (a line per request costs a real share of an emulated machine's time). */
+  traceRequests?: boolean;
 }
 
 export interface GadgetRecorder {
@@ -68,70 +74,110 @@ function loadState(o: GadgetRecorderOptions): RecorderState {
   return createRecorderState({ serial: o.serial, ...(o.adminPassword !== undefined ? { adminPassword: o.adminPassword } : {}) });
 }
 
-/** The image as the recorder's own storage (loop mount) or as the USB medium, never both at once. */
-class ImageVolume implements MscControl {
+/**
+ * The kernel's side of the recorder's storage image: its loop mount as the recorder's own storage, and its place as
+ * the USB LUN's medium. Each step is slow in an emulated machine (a process, a flush), so none runs while a request
+ * waits for its answer.
+ */
+export interface StorageMedium {
+  /** Mount the image as the recorder's own storage (nothing when mounted). */
+  mountStorage(): Promise<void>;
+  /** Flush and unmount the recorder's own storage (nothing when not mounted). */
+  unmountStorage(): Promise<void>;
+  /** Make the image the LUN's medium: the host sees a volume. */
+  insert(): Promise<void>;
+  /** Take the medium away, even while the host holds it locked (a mounted volume). */
+  eject(): Promise<void>;
+}
+
+const execFileAsync = promisify(execFile);
+
+/** The image loop-mounted at `storageDir`, and the configfs LUN's `file`/`forced_eject`. */
+export function kernelMedium(o: Pick<GadgetRecorderOptions, 'image' | 'storageDir' | 'lun'>): StorageMedium {
+  const mounted = () =>
+    execFileAsync('mountpoint', ['-q', o.storageDir]).then(
+      () => true,
+      () => false,
+    );
+  return {
+    mountStorage: async () => {
+      await fs.promises.mkdir(o.storageDir, { recursive: true });
+      if (!(await mounted())) await execFileAsync('mount', ['-t', 'exfat', '-o', 'loop', o.image, o.storageDir]);
+    },
+    unmountStorage: async () => {
+      if (await mounted()) await execFileAsync('umount', [o.storageDir]);
+    },
+    insert: () => fs.promises.writeFile(path.join(o.lun, 'file'), o.image),
+    eject: async () => {
+      // A recorder leaving mass-storage mode does not ask the host.
+      try {
+        await fs.promises.writeFile(path.join(o.lun, 'forced_eject'), '1');
+      } catch {
+        await fs.promises.writeFile(path.join(o.lun, 'file'), '');
+      }
+    },
+  };
+}
+
+/**
+ * The image as the recorder's own storage or as the USB medium, never both at once (one writer at a time). ENTER_MSC
+ * and EXIT_MSC are answered at once, as the firmware does within the protocol's 1 s; the medium changes after, in
+ * order: ENTER_MSC's volume appears later (the protocol allows 5 s), EXIT_MSC's goes later (the host waits for that),
+ * and LIST_FILES and GET_STATUS wait until the catalog has forgotten what the host deleted.
+ */
+export class ImageVolume implements MscControl {
   private exposed = false;
+  private work: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly o: GadgetRecorderOptions,
+    private readonly medium: StorageMedium,
+    private readonly storageDir: string,
     private readonly state: RecorderState,
+    private readonly log?: SimLogger,
   ) {}
 
-  private isMounted(): boolean {
-    try {
-      execFileSync('mountpoint', ['-q', this.o.storageDir]);
-      return true;
-    } catch {
-      return false;
-    }
+  /** Run `step` after every medium change asked for before it; a failure is logged and does not stop later ones. */
+  private queue(what: string, step: () => Promise<void>): Promise<void> {
+    const p = this.work.then(step);
+    this.work = p.catch((e: unknown) => this.log?.warn({ err: String(e) }, `gadget: ${what}`));
+    return this.work;
   }
-
-  mountStorage(): void {
-    fs.mkdirSync(this.o.storageDir, { recursive: true });
-    if (!this.isMounted()) execFileSync('mount', ['-t', 'exfat', '-o', 'loop', this.o.image, this.o.storageDir]);
-  }
-
-  /** The medium being inserted after ENTER_MSC's answer (the protocol gives it 5 s). */
-  private inserting: Promise<void> = Promise.resolve();
 
   expose(): void {
-    // ENTER_MSC is answered at once, as the firmware does; unmounting (a flush, slow in an emulated machine) and
-    // inserting the medium follow. Flush and release the image before the host may read it: one writer at a time.
     this.exposed = true;
-    this.inserting = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      if (this.isMounted()) execFileSync('umount', [this.o.storageDir]);
-      fs.writeFileSync(path.join(this.o.lun, 'file'), this.o.image);
-      this.o.log?.debug({ image: this.o.image }, 'gadget: medium inserted');
+    void this.queue('medium not inserted', async () => {
+      await this.medium.unmountStorage();
+      await this.medium.insert();
+      this.log?.debug({}, 'gadget: medium inserted');
     });
   }
 
-  /** Wait for an insertion under way (before ejecting). */
-  settle(): Promise<void> {
-    return this.inserting.catch((e: unknown) => this.o.log?.warn({ err: String(e) }, 'gadget: medium not inserted'));
-  }
-
   async withdraw(): Promise<void> {
-    await this.settle();
-    this.vanish();
+    void this.retake();
   }
 
-  vanish(): void {
-    if (this.exposed) {
-      // The host may hold the medium locked (a mounted volume): a recorder leaving mass-storage mode does not ask.
-      try {
-        fs.writeFileSync(path.join(this.o.lun, 'forced_eject'), '1');
-      } catch {
-        fs.writeFileSync(path.join(this.o.lun, 'file'), '');
+  /**
+   * EXIT_MSC, a cable pull or a start: the medium ejected, the image mounted as the recorder's own storage again
+   * and the catalog without the files the host deleted. Resolves when done.
+   */
+  retake(): Promise<void> {
+    return this.queue('storage not taken back', async () => {
+      if (this.exposed) {
+        await this.medium.eject();
+        this.exposed = false;
+        this.log?.debug({}, 'gadget: medium ejected');
       }
-      this.exposed = false;
-      this.o.log?.debug({}, 'gadget: medium ejected');
-    }
-    this.mountStorage();
-    this.state.files = this.state.files.filter((f) => fs.existsSync(this.pathOf(f.name)));
+      await this.medium.mountStorage();
+      this.state.files = this.state.files.filter((f) => fs.existsSync(this.pathOf(f.name)));
+    });
+  }
+
+  settled(): Promise<void> {
+    return this.work;
   }
 
   pathOf(name: string): string {
-    return path.join(this.o.storageDir, ...name.split('/'));
+    return path.join(this.storageDir, ...name.split('/'));
   }
 }
 
@@ -178,8 +224,8 @@ export async function warmUp(state: RecorderState): Promise<void> {
 
 export async function startGadgetRecorder(o: GadgetRecorderOptions): Promise<GadgetRecorder> {
   const state = loadState(o);
-  const volume = new ImageVolume(o, state);
-  volume.vanish();
+  const volume = new ImageVolume(kernelMedium(o), o.storageDir, state, o.log);
+  await volume.retake();
   const clips = new ClipFactory({ cacheDir: o.clipsCacheDir });
   const deps: RecordingDeps = { state, clips, storage: volume, now: Date.now };
   let saved = '';
@@ -205,7 +251,8 @@ export async function startGadgetRecorder(o: GadgetRecorderOptions): Promise<Gad
 
   const udcConfigured = () => {
     try {
-      return fs.readFileSync(o.udcState, 'utf8').trim() === 'configured';
+      const read = (f: string) => fs.readFileSync(path.join(o.udc, f), 'utf8').trim();
+      return read('function') !== '' && read('state') === 'configured';
     } catch {
       return false;
     }
@@ -216,8 +263,7 @@ export async function startGadgetRecorder(o: GadgetRecorderOptions): Promise<Gad
     const p = port;
     port = null;
     if (p?.isOpen) await new Promise<void>((r) => p.close(() => r()));
-    await volume.settle();
-    volume.vanish();
+    await volume.retake();
     state.mode = 'normal';
     state.login = 'none';
     o.log?.debug({}, 'gadget: cable pulled');
@@ -230,7 +276,8 @@ export async function startGadgetRecorder(o: GadgetRecorderOptions): Promise<Gad
       if (port === p) void pulled();
     });
     port = p;
-    engine = new SimulatedRecorder(p, state, { msc: volume, log: o.log });
+    const log = o.log && !o.traceRequests ? { debug: () => undefined, warn: o.log.warn.bind(o.log) } : o.log;
+    engine = new SimulatedRecorder(p, state, { msc: volume, ...(log ? { log } : {}) });
     o.log?.debug({ tty: o.tty }, 'gadget: link up');
   };
   const poll = setInterval(() => {
@@ -254,6 +301,7 @@ export async function startGadgetRecorder(o: GadgetRecorderOptions): Promise<Gad
     state,
     save,
     record: async (count, ro) => {
+      await volume.settled();
       if (state.mode === 'msc') throw new Error('recording while in mass-storage mode: the storage is on the USB side');
       const segments = ro?.segments ?? 1;
       for (let i = 0; i < count; i++) {
@@ -263,7 +311,7 @@ export async function startGadgetRecorder(o: GadgetRecorderOptions): Promise<Gad
           ...(ro?.segmentBytes !== undefined ? { segmentBytes: ro.segmentBytes } : {}),
         });
       }
-      execFileSync('sync');
+      await execFileAsync('sync');
       save();
     },
     stop: async () => {

@@ -22,6 +22,11 @@ export interface MscControl {
   expose(): void;
   /** Take the volume away (the host's deletions are then reflected in the catalog). */
   withdraw(): Promise<void>;
+  /**
+   * Resolves once the catalog reflects the host's deletions, where `withdraw` leaves that for later (a storage that
+   * is slow to take back): LIST_FILES and GET_STATUS wait for it.
+   */
+  settled?(): Promise<void>;
 }
 
 export interface HandlerContext {
@@ -68,8 +73,9 @@ const SPECS: Record<Command, Spec> = {
   [Command.GET_STATUS]: {
     access: 'U',
     length: 0,
-    run: ({ state }) =>
-      ok(
+    run: async ({ state, msc }) => {
+      await msc.settled?.();
+      return ok(
         encodeStatus({
           battery: state.battery,
           charging: state.charging,
@@ -78,7 +84,8 @@ const SPECS: Record<Command, Spec> = {
           freeMiB: freeMiB(state),
           fileCount: state.files.length,
         }),
-      ),
+      );
+    },
   },
   [Command.LIST_FILES]: { access: 'U', length: 6, run: listFiles },
   [Command.GET_EVENTS]: { access: 'U', length: 6, run: getEvents },
@@ -145,9 +152,10 @@ function setTime({ state, now }: HandlerContext, p: Buffer): Answer {
   return ok();
 }
 
-function listFiles({ state }: HandlerContext, p: Buffer): Answer {
+async function listFiles({ state, msc }: HandlerContext, p: Buffer): Promise<Answer> {
   const { start, max } = decodePageRequest(p)!;
   if (max < 1 || max > LIST_FILES_MAX) return fail(Status.INVALID_ARG);
+  await msc.settled?.();
   const page = state.files.slice(start, start + max);
   return guard(() => encodeFilePage(state.files.length, page.map((f) => ({ ...f, startRaw: f.start }))));
 }
