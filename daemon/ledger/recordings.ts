@@ -235,25 +235,12 @@ export class RecordingRepo {
     return (this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail);
   }
 
-  /** A search by a docking's finding: the findings' kind index, then the recordings of those sessions. */
-  private findingSearchSql(q: RecordingQuery): { sql: string; args: unknown[] } {
-    const { flag: _flag, ...rest } = q;
-    const inner = this.searchSql(rest);
-    const cond = `(r.session_id IN (SELECT session_id FROM findings WHERE kind = ? AND session_id IS NOT NULL)
-      OR r.id IN (SELECT recording_id FROM findings WHERE kind = ? AND recording_id IS NOT NULL))`;
-    const at = inner.sql.indexOf(' ORDER BY ');
-    const head = inner.sql.slice(0, at);
-    const sql = head.includes(' WHERE ') ? `${head} AND ${cond}${inner.sql.slice(at)}` : `${head} WHERE ${cond}${inner.sql.slice(at)}`;
-    // The condition's two arguments come after the WHERE's and before the LIMIT.
-    const args = [...inner.args.slice(0, -1), q.flag, q.flag, inner.args.at(-1)];
-    return { sql, args };
-  }
-
   private searchSql(q: RecordingQuery): { sql: string; args: unknown[] } {
     // What a docking found is a finding of its session, not a flag of each file (issue 18: the flag search found
     // nothing for drift, missing files or interruptions the findings list shows): such a search answers the
-    // recordings of the dockings with such a finding, and those the finding names.
-    if (q.flag && DOCKING_FINDINGS.has(q.flag)) return this.findingSearchSql(q);
+    // recordings of the dockings with such a finding, and those the finding names, kept with their sort key in
+    // docking_finding_recordings (migration 13) as a file's flags are in recording_flags.
+    const flags = q.flag && DOCKING_FINDINGS.has(q.flag) ? { table: 'docking_finding_recordings', key: 'kind' } : { table: 'recording_flags', key: 'flag' };
     // A search by flag alone (with or without a time range) walks that flag's index in sort order, so a rare
     // flag never scans the whole table; with an officer, serial or case the narrower index leads as before.
     const byFlag = !!q.flag && !q.officerNo && !q.serial && !q.ids;
@@ -261,13 +248,13 @@ export class RecordingRepo {
     const id = byFlag ? 'fl.recording_id' : 'r.id';
     const where: string[] = [];
     const args: unknown[] = [];
-    if (byFlag) (where.push('fl.flag = ?'), args.push(q.flag));
+    if (byFlag) (where.push(`fl.${flags.key} = ?`), args.push(q.flag));
     if (!q.includePurged) where.push('r.purged_at_ms IS NULL');
     if (q.serial) (where.push('r.serial = ?'), args.push(q.serial));
     if (q.officerNo) (where.push('r.officer_no = ?'), args.push(q.officerNo));
     if (q.fromMs !== undefined) (where.push(`${sort} >= ?`), args.push(q.fromMs));
     if (q.toMs !== undefined) (where.push(`${sort} < ?`), args.push(q.toMs));
-    if (q.flag && !byFlag) (where.push('EXISTS (SELECT 1 FROM recording_flags f WHERE f.recording_id = r.id AND f.flag = ?)'), args.push(q.flag));
+    if (q.flag && !byFlag) (where.push(`EXISTS (SELECT 1 FROM ${flags.table} f WHERE f.recording_id = r.id AND f.${flags.key} = ?)`), args.push(q.flag));
     if (q.ids) where.push(`r.id IN (${q.ids.map(() => '?').join(',') || 'NULL'})`), args.push(...q.ids);
     if (q.hideConfidential) {
       where.push(`(NOT EXISTS (SELECT 1 FROM recording_confidential c WHERE c.recording_id = r.id) OR EXISTS (SELECT 1 FROM access_request_recordings g
@@ -276,14 +263,14 @@ export class RecordingRepo {
     }
     // The leading `<=` lets the index seek straight to the cursor instead of walking the pages before it.
     if (q.after) (where.push(`${sort} <= ? AND (${sort} < ? OR (${sort} = ? AND ${id} < ?))`), args.push(q.after.sortMs, q.after.sortMs, q.after.sortMs, q.after.id));
-    // CROSS JOIN keeps recording_flags as the outer loop (SQLite never reorders it).
-    const from = byFlag ? `${COLUMNS} FROM recording_flags fl CROSS JOIN recordings r ON r.id = fl.recording_id` : SELECT;
+    // CROSS JOIN keeps the flag's index as the outer loop (SQLite never reorders it).
+    const from = byFlag ? `${COLUMNS} FROM ${flags.table} fl CROSS JOIN recordings r ON r.id = fl.recording_id` : SELECT;
     const sql = `${from} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${sort} DESC, ${id} DESC LIMIT ?`;
     return { sql, args: [...args, q.limit] };
   }
 }
 
-/** Findings a docking raises about the session rather than a file (they flag no recording row). */
+/** Findings a docking raises about the session rather than a file (they flag no recording row); migration 13's triggers name the same kinds. */
 export const DOCKING_FINDINGS: ReadonlySet<string> = new Set(['drift', 'seq_missing', 'interrupted', 'gap']);
 
 export const sortMsOf = (r: Recording) => r.correctedStartMs ?? r.recordedStartMs ?? r.offloadedAtMs;

@@ -233,8 +233,26 @@ describe('each migration on a populated ledger of the version before it', () => 
     ledger.close();
   });
 
+  it("13 (a docking's findings kept with their recordings, live recordings by recorder and officer): findings raised before are found, and those raised after", () => {
+    const db = ledgerBefore('CREATE TABLE docking_finding_recordings');
+    const rows = populate(db);
+    db.prepare("INSERT INTO findings (kind, serial, session_id, detail, created_at_ms) VALUES ('interrupted', 'SN000001', 'S1', 'unplugged', ?)").run(T0 + 9 * 3_600_000);
+    const ledger = migrateAndOpen(db, rows);
+    const newestFirst = [...rows.recordings].sort((a, b) => b - a);
+    expect(ledger.recordings.query({ flag: 'interrupted', limit: 10 }).map((r) => r.id)).toEqual(newestFirst);
+    expect(ledger.recordings.query({ flag: 'drift', limit: 10 })).toEqual([]);
+    ledger.findings.raise({ kind: 'drift', detail: 'clock 95 s fast', serial: 'SN000001', sessionId: 'S1' }, T0 + 10 * 3_600_000);
+    expect(ledger.recordings.query({ flag: 'drift', limit: 10 }).map((r) => r.id)).toEqual(newestFirst);
+    // The old live recordings are in the recorder's and the officer's live indexes.
+    for (const q of [{ serial: 'SN000001' }, { officerNo: '100001' }]) {
+      expect(ledger.recordings.query({ ...q, flag: 'late_offload', limit: 10 }).map((r) => r.id)).toEqual([rows.recordings[1]]);
+      expect(ledger.recordings.planOf({ ...q, flag: 'late_offload', limit: 10 }).join('\n')).toMatch(/recordings_live_(serial|officer)/);
+    }
+    ledger.close();
+  });
+
   it('covers every migration after the first', () => {
-    const markers = ['CREATE TABLE web_sessions', 'CREATE TABLE holds', 'CREATE INDEX recordings_checkout', 'ALTER TABLE device_events ADD COLUMN tz', 'pending_kind', 'access_register_v7', 'evidence_counters', 'CREATE TABLE media_probes', 'CREATE TABLE upstream_outbox', 'CREATE TABLE spot_checks', 'CREATE INDEX recordings_session'];
+    const markers = ['CREATE TABLE web_sessions', 'CREATE TABLE holds', 'CREATE INDEX recordings_checkout', 'ALTER TABLE device_events ADD COLUMN tz', 'pending_kind', 'access_register_v7', 'evidence_counters', 'CREATE TABLE media_probes', 'CREATE TABLE upstream_outbox', 'CREATE TABLE spot_checks', 'CREATE INDEX recordings_session', 'CREATE TABLE docking_finding_recordings'];
     expect(markers.map(indexOf)).toEqual(MIGRATIONS.slice(1).map((_, i) => i + 1));
   });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ledger } from '../../../daemon/ledger/index.js';
-import type { NewRecording } from '../../../daemon/ledger/recordings.js';
+import { DOCKING_FINDINGS, type NewRecording } from '../../../daemon/ledger/recordings.js';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,10 +72,41 @@ describe('a flag search by what a docking found', () => {
     const last = first.at(-1)!;
     const rest = l.recordings.query({ flag: 'drift', limit: 2, after: { sortMs: last.correctedStartMs!, id: last.id } });
     expect([...first, ...rest].map((r) => r.id).sort((a, b) => a - b)).toEqual(ids.S1);
-    // Through the indexes, not a walk of every recording.
-    const plan = l.recordings.planOf({ flag: 'drift', limit: 10 }).join('\n');
-    expect(plan).toMatch(/findings_kind/);
-    expect(plan).toMatch(/recordings_session/);
+    // Newest first through the finding's own index (issue 19), not every recording of every such docking sorted.
+    for (const q of [{ flag: 'drift', limit: 10 }, { flag: 'drift', limit: 10, fromMs: 1, toMs: 2 }, { flag: 'drift', limit: 10, after: { sortMs: 5, id: 3 } }]) {
+      const plan = l.recordings.planOf(q).join('\n');
+      expect(plan).toMatch(/SEARCH fl USING COVERING INDEX docking_finding_recordings_sort \(kind=\?/);
+      expect(plan).not.toMatch(/TEMP B-TREE|SCAN r\b/);
+    }
+    l.close();
+  });
+
+  it('finds them whether the docking raised its finding before or after storing the files, for every kind of DOCKING_FINDINGS', () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-fsearch-'));
+    const l = Ledger.open(join(dir, 'l.sqlite'), (ms) => new Date(ms).toISOString());
+    let i = 0;
+    for (const kind of DOCKING_FINDINGS) {
+      const before = `${kind}-before`;
+      const after = `${kind}-after`;
+      const ids: number[] = [];
+      l.tx(() => {
+        l.sessions.create(before, '/dev/x', T0);
+        l.sessions.create(after, '/dev/x', T0);
+        l.sessions.create(`${kind}-other`, '/dev/x', T0);
+        // Raised first (a drift is measured before any file is copied), then the docking's files stored.
+        l.findings.raise({ kind, detail: kind, serial: 'SN000002', sessionId: before }, T0);
+        for (let k = 0; k < 2; k++) ids.push(l.recordings.insert(rec(++i, before, 'SN000002')));
+        // Files stored first, then the finding raised; and a recording the finding names from another docking.
+        for (let k = 0; k < 2; k++) ids.push(l.recordings.insert(rec(++i, after, 'SN000002')));
+        const named = l.recordings.insert(rec(++i, `${kind}-other`, 'SN000002'));
+        l.findings.raise({ kind, detail: kind, serial: 'SN000002', sessionId: after }, T0);
+        l.findings.raise({ kind, detail: kind, serial: 'SN000002', recordingId: named }, T0);
+        ids.push(named);
+      });
+      const newestFirst = [...ids].sort((a, b) => b - a); // start times grow with ids here
+      expect(l.recordings.query({ flag: kind, limit: 100 }).map((r) => r.id), kind).toEqual(newestFirst);
+      expect(l.recordings.query({ flag: kind, serial: 'SN000002', limit: 100 }).map((r) => r.id), kind).toEqual(newestFirst);
+    }
     l.close();
   });
 });
