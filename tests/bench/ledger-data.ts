@@ -29,11 +29,23 @@ const FLAG_RATES: Record<string, number> = {
   size_mismatch: 0.00002,
 };
 const FINDING_KINDS = new Set(['no_checkout', 'late_offload', 'wrong_officer', 'clock_reset', 'hash_mismatch', 'size_mismatch']);
+/**
+ * What a docking finds about the session rather than a file (the console's flag search answers the recordings of
+ * such dockings, DOCKING_FINDINGS), and how often a docking raises each: a clock past the warning, a time gap,
+ * an unplug mid-offload, a missing sequence number. Drawn from a generator of their own, so the rest of the
+ * ledger is the one earlier runs built.
+ */
+const DOCKING_RATES: Record<string, number> = { drift: 0.03, gap: 0.02, interrupted: 0.005, seq_missing: 0.002 };
 
 export interface LedgerFacts {
   serials: string[];
   officers: string[];
   flags: string[];
+  /** The kinds of docking findings (the flag search answers the recordings of those dockings). */
+  dockingFindings: string[];
+  /** Case references of the holds (each holds twenty recordings) and evidence numbers of some live recordings, for the catalogue searches. */
+  caseRefs: string[];
+  evidenceNos: string[];
   rows: { recordings: number; live: number; purged: number; queued: number; dueUnqueued: number; checkouts: number; sessions: number; flags: number; findings: number; held: number };
   /** Live recordings start from here (ms) to `nowMs`. */
   liveFromMs: number;
@@ -80,6 +92,7 @@ function poisson(rand: () => number, lambda: number): number {
 
 export function synthesize(ledger: Ledger, shape: LedgerShape, nowMs = Date.now()): LedgerFacts {
   const rand = rng(20240901);
+  const drand = rng(20261201);
   const db = ledger.rawForTests();
   // The bench's own connection only: a page cache large enough for the indexes while it bulk-loads.
   db.pragma('cache_size = -524288');
@@ -124,7 +137,8 @@ export function synthesize(ledger: Ledger, shape: LedgerShape, nowMs = Date.now(
        officer_no, unit_no, checkout_id, retain_until, retain_until_ms, erased_at_ms, purged_at_ms)
      VALUES (?,?,?,?,?,?,?,?,0,?,?,?,?,?,40,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
   );
-  const insFlag = db.prepare('INSERT INTO recording_flags (recording_id, flag) VALUES (?,?)');
+  // Each flag row carries its recording's sort key, as the daemon writes it (RecordingRepo.addFlag, migration 4).
+  const insFlag = db.prepare('INSERT INTO recording_flags (recording_id, flag, sort_ms) VALUES (?,?,?)');
   const insFinding = db.prepare(
     `INSERT INTO findings (kind, serial, recording_id, session_id, seq_from, seq_to, officer_no, detail, dedupe_key, state, created_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
   );
@@ -139,6 +153,7 @@ export function synthesize(ledger: Ledger, shape: LedgerShape, nowMs = Date.now(
   const flagNames = Object.keys(FLAG_RATES);
   const seqOf = new Uint32Array(shape.devices).fill(1);
   const held: number[] = [];
+  const caseRefs: string[] = [];
   let manifestSeq = 1;
   let liveFromMs = nowMs;
   // SHA-256-looking hex from a pool of random bytes (one randomBytes call per 64 Ki hashes).
@@ -180,6 +195,12 @@ export function synthesize(ledger: Ledger, shape: LedgerShape, nowMs = Date.now(
         insManifest.run(sessionId, 'docking', manifestSeq, inMs + 590_000, `m${manifestSeq}`, manifestSeq > 1 ? `m${manifestSeq - 1}` : null);
         manifestSeq++;
         rows.sessions++;
+        for (const [kind, rate] of Object.entries(DOCKING_RATES)) {
+          if (drand() >= rate) continue;
+          const state = inMs < nowMs - 30 * DAY ? 'approved' : 'open';
+          insFinding.run(kind, serial, null, sessionId, null, null, officerNo, `${sessionId}: ${kind}`, `${kind}:${sessionId}`, state, inMs + 300_000);
+          rows.findings++;
+        }
         for (const { k, seq, durationMs, size, startMs } of planned) {
           const flags = flagNames.filter((f) => rand() < FLAG_RATES[f]!);
           const reset = flags.includes('clock_reset');
@@ -204,7 +225,7 @@ export function synthesize(ledger: Ledger, shape: LedgerShape, nowMs = Date.now(
           );
           rows.recordings++;
           for (const f of flags) {
-            insFlag.run(id, f);
+            insFlag.run(id, f, sortMs);
             rows.flags++;
             if (FINDING_KINDS.has(f)) {
               const state = offloadedMs < nowMs - 30 * DAY ? 'approved' : 'open';
@@ -233,9 +254,15 @@ export function synthesize(ledger: Ledger, shape: LedgerShape, nowMs = Date.now(
     // Holds: cases of twenty recordings each.
     for (let h = 0; h < held.length; h += 20) {
       const at = nowMs - Math.floor(rand() * 300) * DAY;
-      const holdId = Number(insHold.run(`CASE-${h / 20 + 1}`, iso(at), at).lastInsertRowid);
+      caseRefs.push(`CASE-${h / 20 + 1}`);
+      const holdId = Number(insHold.run(caseRefs.at(-1), iso(at), at).lastInsertRowid);
       for (const id of held.slice(h, h + 20)) insHoldRec.run(holdId, id);
     }
   });
-  return { serials, officers, flags: flagNames, rows, liveFromMs, nowMs, insertMs: performance.now() - t0 };
+  const insertMs = performance.now() - t0;
+  // Evidence numbers the trigger gave to an even spread of live recordings (a search by one finds one recording).
+  const evidenceNos = (
+    db.prepare('SELECT e.evidence_no AS n FROM evidence_numbers e JOIN recordings r ON r.id = e.recording_id WHERE r.purged_at_ms IS NULL AND r.id % 997 = 0 LIMIT 300').all() as { n: string }[]
+  ).map((r) => r.n);
+  return { serials, officers, flags: flagNames, dockingFindings: Object.keys(DOCKING_RATES), caseRefs, evidenceNos, rows, liveFromMs, nowMs, insertMs };
 }

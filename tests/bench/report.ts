@@ -1,5 +1,5 @@
 /** The bench's results: the targets of issue 9 judged, and the table printed at the end of a run. */
-import type { LedgerResult } from './ledger.js';
+import type { LatencyResult, LedgerResult } from './ledger.js';
 import type { ReplicationResult } from './upstream.js';
 import type { OffloadResult } from './offload.js';
 import type { RatedResult } from './rated.js';
@@ -41,11 +41,13 @@ export function targetsOf(r: Omit<BenchResults, 'targets'>): Target[] {
   t.push(...slotTargets(r));
   if (r.ledger) {
     const n = r.ledger.rows.recordings.toLocaleString('en');
-    const searches = Object.entries(r.ledger.http).filter(([k]) => k.startsWith('recordings'));
-    const p99 = Math.max(...searches.map(([, h]) => h.p99Ms));
-    t.push({ target: `p99 of the recordings searches (officer, date range, flag) < 20 ms at ${n} recordings`, measured: `${f1(p99)} ms (worst of the three)`, met: p99 < 20 });
-    const dev = Object.entries(r.ledger.http).find(([k]) => k.startsWith('device ledger'))?.[1];
-    if (dev) t.push({ target: `device ledger p99 < 20 ms, if held to the same target (answers ~${f0(dev.meanItems)} checkout periods)`, measured: `${f1(dev.p99Ms)} ms`, met: dev.p99Ms < 20 });
+    // Issue 19: each row is the worst p99 of its kind of request (every search; the first and a deep ledger page).
+    const worst = (prefix: string) => Object.entries(r.ledger!.http).filter(([k]) => k.startsWith(prefix)).sort(([, a], [, b]) => b.p99Ms - a.p99Ms)[0];
+    const dev = worst('device ledger page');
+    const cpu = (h: LatencyResult) => `; its daemon CPU p99 ${f1(h.cpuP99Ms)} ms`;
+    if (dev) t.push({ target: `device ledger page p99 < 20 ms at ${n} recordings`, measured: `${f1(dev[1].p99Ms)} ms (worst: ${dev[0].replace('device ledger page: ', '')}${cpu(dev[1])})`, met: dev[1].p99Ms < 20 });
+    const search = worst('recordings');
+    if (search) t.push({ target: `recordings searches p99 < 20 ms at ${n} recordings`, measured: `${f1(search[1].p99Ms)} ms (worst: ${search[0].replace('recordings ', '')}${cpu(search[1])})`, met: search[1].p99Ms < 20 });
   }
   t.push(...memoryTargets(r));
   return t;
@@ -210,10 +212,10 @@ export function renderReport(r: BenchResults): string {
   if (r.ledger) {
     const l = r.ledger;
     s += `\n## Ledger: ${l.rows.recordings.toLocaleString('en')} recordings (${l.rows.live.toLocaleString('en')} live, ${l.rows.purged.toLocaleString('en')} purged with tombstones), ${l.rows.checkouts.toLocaleString('en')} checkouts, ${l.rows.flags.toLocaleString('en')} flags, ${l.rows.findings.toLocaleString('en')} findings; ${f0(l.dbBytes / 2 ** 20)} MiB\n`;
-    s += `inserted in ${f1(l.insertSeconds)} s (${f0(l.insertRowsPerSecond)} recordings/s, one transaction). retention sweep: ${f0(l.sweep.ms)} ms (queued ${l.sweep.queued}, ${l.rows.queued} already in review); due query alone ${f1(l.sweep.dueQueryMs)} ms (${l.sweep.dueCount} due). daemon start on it ${f0(l.daemonStartMs)} ms, RSS ${mib(l.daemonRssBytes)} after the queries\n\n`;
+    s += `inserted in ${f1(l.insertSeconds)} s (${f0(l.insertRowsPerSecond)} recordings/s, one transaction). retention sweep: ${f0(l.sweep.ms)} ms (queued ${l.sweep.queued}, ${l.rows.queued} already in review); due query alone ${f1(l.sweep.dueQueryMs)} ms (${l.sweep.dueCount} due). daemon start on it ${f0(l.daemonStartMs)} ms, RSS ${mib(l.daemonRssBytes)} after the queries; load average ${f2(l.loadAverage.before)} before the requests, ${f2(l.loadAverage.after)} after\n\n`;
     s += table(
-      ['over HTTP (keep-alive, logged in)', 'requests', 'p50 ms', 'p99 ms', 'max ms', 'items/answer'],
-      Object.entries(l.http).map(([k, h]) => [k, String(h.requests), f2(h.p50Ms), f2(h.p99Ms), f2(h.maxMs), f0(h.meanItems)]),
+      ['over HTTP (keep-alive, logged in)', 'requests', 'p50 ms', 'p99 ms', 'max ms', 'items/answer', 'daemon CPU p50 / p99 ms'],
+      Object.entries(l.http).map(([k, h]) => [k, String(h.requests), f2(h.p50Ms), f2(h.p99Ms), f2(h.maxMs), f0(h.meanItems), `${f2(h.cpuP50Ms)} / ${f2(h.cpuP99Ms)}`]),
     );
   }
   s += renderMemory(r);
