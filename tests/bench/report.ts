@@ -134,6 +134,9 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), `|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`, ...rows.map(line)].join('\n') + '\n';
 }
 
+/** Plug → each state's first appearance, median over the slots of a run. */
+const statesLine = (m: Record<string, number> | undefined) => `ms after plug (median of slots): ${Object.entries(m ?? {}).map(([k, v]) => `${k} ${f0(v)}`).join(', ')}`;
+
 function renderRated(x: RatedResult): string {
   let s = `\n## Recorders at link speed: exFAT loop volumes (exfat-fuse) read through a blkio throttle, ${f0(x.bytesPerRecorder / 2 ** 20)} MiB each in files of ${f0(x.segmentBytes / 2 ** 20)} MiB; per run a lone cat, cp+sync, then the dock, from the same volumes\n\n`;
   s += table(
@@ -158,7 +161,7 @@ function renderRated(x: RatedResult): string {
   s += `dock MB/s: all bytes over first volume shown → last slot leaving mass storage (stored, signed, erased), as cp+sync is timed from mounted volumes to its sync's end; bound: min(sum of rates, cp+sync); plug→volume: the dock's identification, ENTER_MSC and the simulator's 150 ms before the volume appears\n`;
   for (const u of x.runs) {
     const cached = u.cacheDropped ? '' : ' (page cache NOT dropped)';
-    s += `${u.link} × ${u.recorders}${cached}: read through the throttle ${f2(u.dockThrottledBytes / 2 ** 30)} GiB; per recorder first byte ms ${u.perSlot.map((p) => (p.plugToFirstByteMs === null ? '?' : f0(p.plugToFirstByteMs))).join(' ')}; share % ${u.perSlot.map((p) => (p.sharePct === null ? '–' : f1(p.sharePct))).join(' ')}\n`;
+    s += `${u.link} × ${u.recorders}${cached}: read through the throttle ${f2(u.dockThrottledBytes / 2 ** 30)} GiB; per recorder first byte ms ${u.perSlot.map((p) => (p.plugToFirstByteMs === null ? '?' : f0(p.plugToFirstByteMs))).join(' ')}; share % ${u.perSlot.map((p) => (p.sharePct === null ? '–' : f1(p.sharePct))).join(' ')}; ${statesLine(u.stateMedianMs)}\n`;
   }
   return s;
 }
@@ -195,6 +198,7 @@ export function renderReport(r: BenchResults): string {
         mib(x.daemonPeakRssBytes),
       ]),
     );
+    for (const x of r.slots) s += `${x.slots} slots: ${statesLine(x.stateMedianMs)}\n`;
   }
   if (r.rated) s += renderRated(r.rated);
   if (r.replication) {

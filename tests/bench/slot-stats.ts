@@ -19,6 +19,8 @@ export interface SlotStats {
   allBusyMs: number;
   plugToFirstByteMaxMs: number;
   plugToFirstByteMedianMs: number;
+  /** Where a slot's first seconds go: for each state of the slot board, the median over slots of plug → its first appearance. */
+  stateMedianMs: Record<string, number>;
 }
 
 /** bytesDone of a slot at time `t` (last progress sample at or before it). */
@@ -54,6 +56,22 @@ export function slotStats(traces: Array<{ footage: Footage; trace: SlotTrace; pl
     allBusyMs: Math.max(0, wTo - wFrom),
     plugToFirstByteMaxMs: firstBytes[firstBytes.length - 1]!,
     plugToFirstByteMedianMs: firstBytes[Math.floor((firstBytes.length - 1) / 2)]!,
+    stateMedianMs: stateMedians(traces),
   };
 }
 
+
+function stateMedians(traces: Array<{ trace: SlotTrace; plugAt: number }>): Record<string, number> {
+  const after = new Map<string, number[]>();
+  for (const t of traces) {
+    const seen = new Set<string>();
+    for (const [at, state] of t.trace.states) {
+      if (seen.has(state)) continue;
+      seen.add(state);
+      after.set(state, [...(after.get(state) ?? []), at - t.plugAt]);
+    }
+  }
+  // In the order states first appear, by their median.
+  const medians = [...after].map(([state, ms]) => [state, ms.sort((a, b) => a - b)[Math.floor((ms.length - 1) / 2)]!] as const);
+  return Object.fromEntries(medians.sort((a, b) => a[1] - b[1]));
+}

@@ -46,6 +46,17 @@ describe('slotStats', () => {
     expect(s.plugToFirstByteMaxMs).toBe(600);
   });
 
+  it('says when each state first appeared after the plug, as the median over slots', () => {
+    const a = slot('S020001', 1 * MB, 0, [[0, 0], [400, 1 * MB]], 500);
+    const b = slot('S020002', 1 * MB, 100, [[0, 0], [700, 1 * MB]], 900);
+    const c = slot('S020003', 1 * MB, 0, [[0, 0], [900, 1 * MB]], 1000);
+    a.trace.states = [[50, 'logging_in'], [300, 'offloading'], [500, 'ready']];
+    b.trace.states = [[250, 'logging_in'], [600, 'offloading'], [650, 'logging_in'], [900, 'ready']];
+    c.trace.states = [[100, 'logging_in'], [800, 'offloading'], [1000, 'ready']];
+    // logging_in 50, 150, 100; offloading 300, 500, 800; ready 500, 800, 1000 (b's second logging_in is not its first)
+    expect(slotStats([a, b, c]).stateMedianMs).toEqual({ logging_in: 100, offloading: 500, ready: 800 });
+  });
+
   it('a slot that never got a byte is the worst first byte, not left out', () => {
     const a = slot('S020001', 100 * MB, 0, [[0, 0], [200, 100 * MB]], 300);
     const b = slot('S020002', 100 * MB, 0, [[0, 0]], 300);
