@@ -14,6 +14,8 @@ import { userOf } from './guard.js';
 const StatusBody = Type.Object({ status: Type.Union([Type.Literal('in_dock'), Type.Literal('in_repair'), Type.Literal('retired'), Type.Literal('checked_out')]) }, { additionalProperties: false });
 const CheckoutBody = Type.Object({ officerNo: OfficerNo }, { additionalProperties: false });
 const EmptyBody = Type.Object({}, { additionalProperties: false });
+/** The recorder's last docking sessions and findings the device ledger shows with its first page. */
+const RECENT = 20;
 /** A page of a recorder's checkouts ends at this period: its out time and id. */
 type PeriodCursor = [number, number];
 const isPeriodCursor = (v: unknown): v is PeriodCursor => Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && Number.isSafeInteger(v[1]);
@@ -40,9 +42,10 @@ export const devicesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (a
   );
 
   // The device ledger: the recorder, one page of its checkout periods newest first (`limit`, `cursor`; `nextCursor`
-  // opens the next page, null after the oldest) and, with the first page, its last docking sessions and findings (a
-  // page after the first leaves them out: they were two thirds of its cost and the same on every page). A period's
-  // figures (recordings, hours, bytes) are computed for the periods of the page only.
+  // opens the next page, null after the oldest) and, with the first page, its last 20 docking sessions and findings
+  // (all of them: /api/sessions?serial=, /api/findings?serial=). A page after the first leaves those out: they cost
+  // more than its periods and are the same on every page; 100 of each took the first page past 20 ms at a million
+  // recordings. A period's figures (recordings, hours, bytes) are computed for the periods of the page only.
   app.get<{ Params: Static<typeof SerialParam>; Querystring: ListQueryT }>(
     '/api/devices/:serial',
     {
@@ -74,8 +77,8 @@ export const devicesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (a
         device,
         checkouts: periods.items,
         nextCursor: periods.next,
-        sessions: ledger.sessions.list({ serial, limit: 100 }).map((s) => sessionView(s, iso)),
-        findings: mayReadFindings ? ledger.findings.query({ serial, limit: 100 }).map((f) => findingView(f, iso)) : null,
+        sessions: ledger.sessions.list({ serial, limit: RECENT }).map((s) => sessionView(s, iso)),
+        findings: mayReadFindings ? ledger.findings.query({ serial, limit: RECENT }).map((f) => findingView(f, iso)) : null,
       };
     },
   );

@@ -178,7 +178,9 @@ describe("a recorder's ledger in pages, in a real browser", () => {
     // Two cursors for three pages, each asked for once.
     expect(cursors).toHaveLength(2);
     expect(new Set(cursors).size).toBe(2);
-    // The dockings below the ledger are a short scroll away, not 137 rows down.
+    // The dockings below the ledger are a short scroll away, not 137 rows down: the last 20, and a link to them all.
+    expect(await page.locator('#sessions tbody tr').count()).toBe(20);
+    expect(await page.locator(`a[href="#/sessions?serial=${SERIAL}"]`).textContent()).toBe('此执法记录仪的全部采集记录');
     await page.locator('h2', { hasText: '采集记录' }).evaluate((e) => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 420));
     await page.screenshot({ path: join(SHOTS, '42-device-ledger-end.png') });
     expect(await axe()).toEqual([]);

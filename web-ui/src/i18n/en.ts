@@ -331,6 +331,8 @@ export const en: Record<Key, string> = {
   'device.ledgerEnd': 'All {n} checkouts shown',
   'device.dockings': 'Dockings',
   'device.notDocked': 'Not docked yet.',
+  'device.allDockings': 'All dockings of this recorder',
+  'device.allFindings': 'All findings of this recorder',
   'device.col.docked': 'Docked',
   'device.col.result': 'Result',
   'device.col.clock': 'Clock',

@@ -334,6 +334,8 @@ export const zh = {
   'device.ledgerEnd': '已显示全部 {n} 条领用记录',
   'device.dockings': '采集记录',
   'device.notDocked': '尚未采集。',
+  'device.allDockings': '此执法记录仪的全部采集记录',
+  'device.allFindings': '此执法记录仪的全部异常事项',
   'device.col.docked': '插入时间',
   'device.col.result': '结果',
   'device.col.clock': '时钟',

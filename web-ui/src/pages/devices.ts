@@ -52,6 +52,8 @@ type LedgerPage = Pick<DeviceDetail, 'checkouts' | 'nextCursor'>;
 
 /** Checkout periods asked for at a time: the ledger of a recorder in daily use holds about a thousand. */
 const LEDGER_PAGE = 50;
+/** The dockings and findings the dock answers with the ledger's first page: the recorder's last ones. */
+const RECENT = 20;
 
 /**
  * One recorder's ledger (004 §4): checkouts with handover times and who, docking sessions, findings; checkout and
@@ -146,6 +148,7 @@ async function drawDevice(ctx: PageContext, again: (done: string) => void): Prom
             { class: 'plain' },
             detail.findings.map((f) => h('li', {}, h('a', { href: `#/findings?serial=${serial}&view=all` }, findingLabel(f.kind)), ' · ', findingStateLabel(f.state), ' · ', time(f.createdAt))),
           ),
+          detail.findings.length >= RECENT ? h('p', {}, h('a', { href: `#/findings?serial=${serial}&view=all` }, t('device.allFindings'))) : null,
         ];
 
   replace(
@@ -165,6 +168,8 @@ async function drawDevice(ctx: PageContext, again: (done: string) => void): Prom
     ledger.el,
     h('h2', {}, t('device.dockings')),
     sessions,
+    // The dock answers the recorder's last RECENT dockings and findings; the rest are on their own pages.
+    detail.sessions.length >= RECENT ? h('p', {}, h('a', { href: `#/sessions?serial=${serial}` }, t('device.allDockings'))) : null,
     findings,
     h('p', {}, h('a', { href: `#/recordings?serial=${serial}`, class: 'button secondary' }, t('device.recordings'))),
   );
