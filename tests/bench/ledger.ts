@@ -188,7 +188,7 @@ async function measureHttp(d: DaemonProc, f: LedgerFacts, requests: number, maxS
     'recordings by recorder and flag': () => `/api/recordings?serial=${pick(f.serials)}&flag=${pick(f.flags)}`,
     'recordings by case (a hold of 20)': () => `/api/recordings?case=${pick(f.caseRefs)}`,
     'recordings by evidence number': () => `/api/recordings?evidence=${pick(f.evidenceNos)}`,
-    [`device ledger page: first (${LEDGER_PAGE} periods, the dockings and findings)`]: () => `/api/devices/${pick(f.serials)}?limit=${LEDGER_PAGE}`,
+    [`device ledger page: first (${LEDGER_PAGE} periods, the last 20 dockings and findings)`]: () => `/api/devices/${pick(f.serials)}?limit=${LEDGER_PAGE}`,
     [`device ledger page: deep by cursor (periods ${deep.after + 1}–${deep.after + LEDGER_PAGE})`]: () => pick(deep.urls),
   };
   const out: Record<string, LatencyResult> = {};
