@@ -10,6 +10,10 @@ export function openLedger(file: string): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // 4 MiB of page cache, not better-sqlite3's 16 (issue 19): the kernel's page cache holds the file as well, and on a
+  // ledger of 1M recordings the daemon's start and a run of console searches filled all 16 MiB (12 MiB of RSS more
+  // than with 4, at no difference in search times measurable on the bench machine).
+  db.pragma('cache_size = -4000');
   migrate(db);
   return db;
 }
