@@ -77,7 +77,8 @@ err=$(mktemp -p /run encrypt-data.XXXXXX)
 recovery=$(PASSWORD=$initial systemd-cryptenroll --recovery-key "$dev" 2>"$err") || { cat "$err" >&2; rm -f "$err"; exit 1; }
 rm -f "$err"
 [[ $recovery =~ ^[cbdefghijklnrtuv]{8}(-[cbdefghijklnrtuv]{8}){7}$ ]] || { echo "encrypt-data: no recovery key from systemd-cryptenroll" >&2; exit 1; }
-printf '%s' "$initial" | cryptsetup luksKillSlot --batch-mode --key-file - "$dev" 0
+# luksKillSlot asks for a passphrase of another slot: the recovery key, which so is seen to open the volume.
+printf '%s' "$recovery" | cryptsetup luksKillSlot --batch-mode --key-file - "$dev" 0
 unset initial
 
 # Unlocked at boot by systemd-cryptsetup from the TPM alone: headless, so a dock whose TPM refuses never waits at a
