@@ -78,7 +78,7 @@ export const devicesPlugin: FastifyPluginAsync<{ deps: ConsoleDeps }> = async (a
         checkouts: periods.items,
         nextCursor: periods.next,
         sessions: ledger.sessions.list({ serial, limit: RECENT }).map((s) => sessionView(s, iso)),
-        findings: mayReadFindings ? ledger.findings.query({ serial, limit: RECENT }).map((f) => findingView(f, iso)) : null,
+        findings: mayReadFindings ? ledger.findings.recentOf(serial, RECENT).map((f) => findingView(f, iso)) : null,
       };
     },
   );

@@ -37,6 +37,7 @@ export const toCheckout = (r: CheckoutRow): Checkout => ({
   inSessionId: r.in_session_id,
 });
 
+const OPEN = 'SELECT * FROM checkouts WHERE serial = ? AND in_at_ms IS NULL ORDER BY out_at_ms DESC LIMIT 1';
 const PAGE_FIRST = 'SELECT * FROM checkouts WHERE serial = ? ORDER BY out_at_ms DESC, id DESC LIMIT ?';
 const PAGE_AFTER = 'SELECT * FROM checkouts WHERE serial = ? AND out_at_ms <= ? AND (out_at_ms < ? OR id < ?) ORDER BY out_at_ms DESC, id DESC LIMIT ?';
 
@@ -49,8 +50,9 @@ export interface CheckoutKey {
 export class CheckoutRepo {
   constructor(private readonly db: Db) {}
 
+  /** The recorder's open checkout, if any: through the partial index checkouts_open (migration 14), not all its periods. */
   open(serial: string): Checkout | null {
-    const r = this.db.prepare('SELECT * FROM checkouts WHERE serial = ? AND in_at_ms IS NULL ORDER BY out_at_ms DESC LIMIT 1').get(serial) as CheckoutRow | undefined;
+    const r = this.db.prepare(OPEN).get(serial) as CheckoutRow | undefined;
     return r ? toCheckout(r) : null;
   }
 
@@ -86,10 +88,10 @@ export class CheckoutRepo {
     return (rows as CheckoutRow[]).map(toCheckout);
   }
 
-  /** The query plans of {@link pageOfDevice} (EXPLAIN QUERY PLAN details), for the test that guards its index. */
-  planOfPage(): { first: string[]; after: string[] } {
+  /** The query plans of {@link pageOfDevice} and {@link open} (EXPLAIN QUERY PLAN details), for the test that guards their indexes. */
+  plans(): { first: string[]; after: string[]; open: string[] } {
     const plan = (sql: string, ...args: unknown[]) => (this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail);
-    return { first: plan(PAGE_FIRST, 'X', 1), after: plan(PAGE_AFTER, 'X', 0, 0, 0, 1) };
+    return { first: plan(PAGE_FIRST, 'X', 1), after: plan(PAGE_AFTER, 'X', 0, 0, 0, 1), open: plan(OPEN, 'X') };
   }
 
   forOfficer(officerNo: string, limit = 1000): Checkout[] {

@@ -147,6 +147,11 @@ export class FindingRepo {
     return (this.db.prepare(sql).all(...args, q.limit) as Row[]).map(toFinding);
   }
 
+  /** A recorder's last findings, newest first, read in order from the index findings_serial (not all of them sorted). */
+  recentOf(serial: string, limit: number): Finding[] {
+    return (this.db.prepare('SELECT * FROM findings WHERE serial = ? ORDER BY created_at_ms DESC, id DESC LIMIT ?').all(serial, limit) as Row[]).map(toFinding);
+  }
+
   forSession(sessionId: string): Finding[] {
     return (this.db.prepare('SELECT * FROM findings WHERE session_id = ? ORDER BY id').all(sessionId) as Row[]).map(toFinding);
   }

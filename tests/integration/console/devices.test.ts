@@ -179,10 +179,12 @@ describe('the device ledger in pages (issue 19)', () => {
         if (d === 150) withRecordings = id;
       }
     });
-    // 25 dockings of the recorder: the first page answers the last 20.
+    // 25 dockings of the recorder, each with a finding, and another recorder's: the first page answers the last 20.
     for (let k = 1; k <= 25; k++) {
       h.ledger.sessions.create(`D${k}`, '/dev/ttyACM0', h.clock.t - (30 - k) * DAY);
       h.ledger.sessions.identified(`D${k}`, 'SN000001');
+      h.ledger.findings.raise({ kind: 'late_offload', detail: `docking ${k}`, serial: 'SN000001', sessionId: `D${k}` }, h.clock.t - (30 - k) * DAY);
+      h.ledger.findings.raise({ kind: 'late_offload', detail: `elsewhere ${k}`, serial: 'SN000009' }, h.clock.t - (30 - k) * DAY + 1);
     }
     const mp4 = makeMp4();
     const out = h.ledger.checkouts.get(withRecordings)!.outAtMs;
@@ -202,7 +204,7 @@ describe('the device ledger in pages (issue 19)', () => {
     const first = (await h.req('GET', '/api/devices/SN000001', { as: 'em1' })).json();
     expect(first.device).toMatchObject({ serial: 'SN000001' });
     expect(first.sessions.map((x: { id: string }) => x.id)).toEqual(Array.from({ length: 20 }, (_, i) => `D${25 - i}`));
-    expect(Array.isArray(first.findings)).toBe(true);
+    expect(first.findings.map((x: { detail: string }) => x.detail)).toEqual(Array.from({ length: 20 }, (_, i) => `docking ${25 - i}`));
     expect(first.checkouts).toHaveLength(100);
     expect(first.nextCursor).toEqual(expect.any(String));
     const seen: PeriodJson[] = [...first.checkouts];

@@ -251,8 +251,19 @@ describe('each migration on a populated ledger of the version before it', () => 
     ledger.close();
   });
 
+  it('14 (open checkouts indexed alone): a checkout left open before is still whom the recorder is out to', () => {
+    const db = ledgerBefore('CREATE INDEX checkouts_open');
+    const rows = populate(db);
+    db.prepare("INSERT INTO checkouts (serial, officer_no, out_at_ms, out_by) VALUES ('SN000001', '100001', ?, 'em1')").run(T0 + 20 * 3_600_000);
+    const ledger = migrateAndOpen(db, rows);
+    expect(ledger.checkouts.open('SN000001')).toMatchObject({ id: 2, officerNo: '100001', inAtMs: null });
+    ledger.checkouts.checkIn(2, 'em1', T0 + 30 * 3_600_000, null);
+    expect(ledger.checkouts.open('SN000001')).toBeNull();
+    ledger.close();
+  });
+
   it('covers every migration after the first', () => {
-    const markers = ['CREATE TABLE web_sessions', 'CREATE TABLE holds', 'CREATE INDEX recordings_checkout', 'ALTER TABLE device_events ADD COLUMN tz', 'pending_kind', 'access_register_v7', 'evidence_counters', 'CREATE TABLE media_probes', 'CREATE TABLE upstream_outbox', 'CREATE TABLE spot_checks', 'CREATE INDEX recordings_session', 'CREATE TABLE docking_finding_recordings'];
+    const markers = ['CREATE TABLE web_sessions', 'CREATE TABLE holds', 'CREATE INDEX recordings_checkout', 'ALTER TABLE device_events ADD COLUMN tz', 'pending_kind', 'access_register_v7', 'evidence_counters', 'CREATE TABLE media_probes', 'CREATE TABLE upstream_outbox', 'CREATE TABLE spot_checks', 'CREATE INDEX recordings_session', 'CREATE TABLE docking_finding_recordings', 'CREATE INDEX checkouts_open'];
     expect(markers.map(indexOf)).toEqual(MIGRATIONS.slice(1).map((_, i) => i + 1));
   });
 });
