@@ -62,7 +62,12 @@ export class Dock {
   private graceTimer: NodeJS.Timeout | null = null;
 
   private onAttach(path: string): void {
-    if (this.stopping || this.attached.has(path)) return;
+    if (this.stopping) return;
+    // A path that no longer leads to the device it was attached as is a recorder that left: a by-id link moved to
+    // the recorder's new node when it came back before this dock saw it go (its old port never closed while the
+    // daemon was busy). Its slot ends first, or the recorder back on its new node would be a duplicate of itself.
+    for (const [p, a] of this.attached) if (p !== path && realDevice(p) !== a.device) this.onDetach(p);
+    if (this.attached.has(path)) return;
     const device = realDevice(path);
     const twin = [...this.attached.entries()].find(([, a]) => a.device === device);
     if (twin) {

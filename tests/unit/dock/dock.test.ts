@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dock } from '../../../daemon/dock/dock.js';
@@ -81,5 +81,42 @@ describe('the dock over a factory of recorder links (no pty)', () => {
     dock = null;
     expect(f.ledger.sessions.get(slot.sessionId)).toMatchObject({ result: 'interrupted', error: 'daemon stopping' });
     expect(ms).toBeLessThan(5_000);
+  });
+  it('a recorder back on another port before the dock saw it leave: its stale link does not make it a duplicate', async () => {
+    f = await dockFixture();
+    const dev = join(f.dir, 'dev');
+    mkdirSync(join(dev, 'by-id'), { recursive: true });
+    // As udev names it: a by-id link to its ttyACM node. The first node is outside the globs so that the slot is
+    // the link's, as when the link was found first.
+    f.config.detect.serialGlobs = [join(dev, 'by-id', '*'), join(dev, 'tty-*')];
+    const first = f.recorder('A000304', { files: 1 });
+    const again = f.recorder('A000304', { files: 1 });
+    const nodes = new Map([
+      [join(dev, 'old-A000304'), first],
+      [join(dev, 'tty-2-A000304'), again],
+    ]);
+    const links: RecorderLinkFactory = {
+      async open(path) {
+        const r = nodes.get(realpathSync(path));
+        if (!r) throw Object.assign(new Error(`no recorder at ${path}`), { code: 'ENOENT' });
+        return { stream: r.link, isOpen: () => !r.link.destroyed, close: async () => void r.link.destroy() };
+      },
+    };
+    dock = new Dock(f.ctx, 60_000, links);
+    await dock.start();
+    writeFileSync(join(dev, 'old-A000304'), '');
+    const link = join(dev, 'by-id', 'usb-Acme_BWC_A000304-if00');
+    symlinkSync(join(dev, 'old-A000304'), link);
+    await until('ready on the link', () => f!.ctx.slots.list().find((s) => s.state === 'ready' && s.port === link));
+    // Pulled and plugged again while the dock was too busy to notice (its old port never closed): a new node, the
+    // link moved to it, the old node gone, all before the dock looks again.
+    writeFileSync(join(dev, 'tty-2-A000304'), '');
+    symlinkSync(join(dev, 'tty-2-A000304'), `${link}.new`);
+    renameSync(`${link}.new`, link);
+    rmSync(join(dev, 'old-A000304'));
+    const slot = await until('ready on the new node', () => f!.ctx.slots.list().find((s) => s.state === 'ready' && s.port === join(dev, 'tty-2-A000304')));
+    expect(slot.serial).toBe('A000304');
+    // The link's slot ended (the link, found again, is the new node's second path).
+    expect(f.ctx.slots.list().map((s) => s.port)).toEqual([join(dev, 'tty-2-A000304')]);
   });
 });
