@@ -79,11 +79,14 @@ export interface RatedResult {
   runs: RatedRun[];
 }
 
-/** Run `fn` on SIGINT/SIGTERM while `body` runs (then exit 130), so nothing of the bench outlives it. */
-async function cleanedOnSignal<T>(cleanup: () => void, body: () => Promise<T>): Promise<T> {
+/**
+ * Run `cleanup` after `body`, however it ends; on SIGINT/SIGTERM meanwhile run `abandon` (the cleanup and
+ * the run's temp folder) and exit 130, so no loop device, mount or cgroup of the bench outlives it.
+ */
+async function cleanedOnSignal<T>(cleanup: () => void, abandon: () => void, body: () => Promise<T>): Promise<T> {
   const onSignal = () => {
     try {
-      cleanup();
+      abandon();
     } finally {
       process.exit(130);
     }
@@ -128,7 +131,11 @@ export async function benchRated(o: { root: string; clips: ClipFactory; counts: 
     group?.destroy();
     group = null;
   };
-  return cleanedOnSignal(cleanup, async () => {
+  const abandon = () => {
+    cleanup();
+    rmTree(o.root);
+  };
+  return cleanedOnSignal(cleanup, abandon, async () => {
     o.log(`rated: making ${most} × ${(o.bytesPerRecorder / 2 ** 20).toFixed(0)} MiB of footage…`);
     for (let i = 0; i < most; i++) {
       footage.push(await makeFootage(o.root, o.clips, { serial: `R${String(i + 1).padStart(6, '0')}`, userNo: String(400001 + i), totalBytes: o.bytesPerRecorder, segmentBytes: seg, segmentMs: 60_000, segmentsPerRecording: 3 }));
