@@ -100,7 +100,8 @@ describe.sequential('replication to the agency store and ledger', () => {
     }
   });
 
-  it('replicates every recording of three docks (one a real daemon process) with its lock, and a locked version cannot be deleted', async () => {
+  // Three docks, a daemon process, Ceph and PostgreSQL: room for a loaded machine (it missed 60 s beside two QEMU guests).
+  it('replicates every recording of three docks (one a real daemon process) with its lock, and a locked version cannot be deleted', { timeout: 180_000 }, async () => {
     a = await testDock({ dockId: 'dock-a', upstream: upstreamOf() });
     b = await testDock({ dockId: 'dock-b', upstream: upstreamOf() });
     c = await testDock({ dockId: 'dock-c', upstream: upstreamOf() });
