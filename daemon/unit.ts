@@ -172,7 +172,9 @@ const hex4 = (h: string) => parseInt(h, 16).toString(16).padStart(4, '0');
  *   only in mass-storage mode, and without polling the kernel never looks for it;
  * - a medium with an exFAT or FAT file system and a label: mounted by `systemd-mount` at `<mountRoot>/<LABEL>`,
  *   owned by the service user, `nodev,nosuid,noexec`; no other file system type is ever mounted, so a device
- *   posing as a recorder cannot reach another kernel file-system driver;
+ *   posing as a recorder cannot reach another kernel file-system driver; never checked first (`--fsck=no`): a
+ *   check repairs (`fsck -a`), and a repair of a volume cut off mid-recording can truncate or drop the very file
+ *   that is evidence before it is copied (and takes seconds per docking, minutes on a large card);
  * - the medium gone (EXIT_MSC: the device stays) or the device pulled: the mount is taken down (a pulled device's
  *   mount is stopped by systemd, the mount unit being bound to the device).
  * With `detect.usb` empty no rule matches any device: detection is by `detect.serialGlobs` only.
@@ -196,7 +198,7 @@ export function udevRules(config: Config, configPath = '/etc/bwc-dock/config.jso
       `ACTION=="add", SUBSYSTEM=="block", ENV{DEVTYPE}=="disk", ${dev}, ATTR{events_poll_msecs}="500"`,
       `ACTION=="add|change", SUBSYSTEM=="block", ENV{DEVTYPE}=="partition|disk", ENV{ID_FS_USAGE}=="filesystem", ENV{ID_FS_TYPE}=="exfat|vfat", ENV{ID_FS_LABEL}=="?*", ${dev}, \\`,
       `  TAG+="bwc_recorder", ENV{BWC_DOCK_MOUNT}="${mount}/$env{ID_FS_LABEL}", \\`,
-      `  RUN{program}+="/usr/bin/systemd-mount --no-block --automount=no --collect --owner=bwc-dock --options=nodev,nosuid,noexec,uid=bwc-dock,gid=bwc-dock,fmask=0137,dmask=0027 $devnode ${mount}/$env{ID_FS_LABEL}"`,
+      `  RUN{program}+="/usr/bin/systemd-mount --no-block --automount=no --collect --fsck=no --owner=bwc-dock --options=nodev,nosuid,noexec,uid=bwc-dock,gid=bwc-dock,fmask=0137,dmask=0027 $devnode ${mount}/$env{ID_FS_LABEL}"`,
       // The medium is gone but the device stays: nothing unmounts it by itself, and the label is no longer known
       // from the device: it is read back from the udev database, where the mount rule left it.
       `ACTION=="change", SUBSYSTEM=="block", ENV{DEVTYPE}=="disk", ENV{DISK_MEDIA_CHANGE}=="1", ENV{ID_FS_TYPE}!="?*", ${dev}, IMPORT{db}="BWC_DOCK_MOUNT"`,

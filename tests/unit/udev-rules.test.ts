@@ -26,6 +26,8 @@ describe('udev rules from detect.usb (bwc-dock unit udev-rules)', () => {
       expect(mount).toContain('$devnode /srv/rec/$env{ID_FS_LABEL}');
       expect(mount).toContain('ENV{ID_FS_TYPE}=="exfat|vfat"');
       expect(mount).toMatch(/--options=nodev,nosuid,noexec,/);
+      // A recorder's volume is read as it is: no file system check (fsck -a repairs) before the mount.
+      expect(mount).toContain('--fsck=no');
       expect(lines.some((l) => l.includes(ids) && l.includes('ATTR{events_poll_msecs}="500"'))).toBe(true);
       expect(mount).toContain('ENV{BWC_DOCK_MOUNT}="/srv/rec/$env{ID_FS_LABEL}"');
       expect(lines.some((l) => l.includes(ids) && l.includes('DISK_MEDIA_CHANGE') && l.includes('IMPORT{db}="BWC_DOCK_MOUNT"'))).toBe(true);
