@@ -78,7 +78,6 @@ describe('CopyPool', () => {
     const pool = new CopyPool(1, 300);
     pools.push(pool);
     vol.stop();
-    const t0 = Date.now();
     await expect(pool.copy({ src: join(at, 'clip.mp4'), temp: join(dir, 'o1'), chunkBytes: 1024, progressEveryBytes: 1024 })).rejects.toMatchObject({ code: 'STALLED' });
     await expect(pool.copy({ src: join(dir, 'ok'), temp: join(dir, 'o2'), chunkBytes: 1024, progressEveryBytes: 1024 })).resolves.toMatchObject({ bytes: 4 });
   });
