@@ -124,7 +124,7 @@ function renderMemory(r: BenchResults): string {
       }),
     ),
   );
-  s += 'anon: heaps, malloc (scrypt at login: 128 MiB), stacks and copy workers; file: mapped files, mostly the node binary\'s code\n';
+  s += 'anon: heaps, malloc (the login\'s scrypt, 128·N·r bytes of its cost, among them), stacks and copy workers; file: mapped files, mostly the node binary\'s code\n';
   return s;
 }
 
