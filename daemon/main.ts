@@ -37,6 +37,8 @@ export interface DaemonOptions {
   startGraceMs?: number;
   /** What probes stored files' containers (default ffprobe through fluent-ffmpeg). */
   media?: MediaProbe;
+  /** How long a copy may make no progress before it fails as a device not answering (default 60 s). */
+  copyStallMs?: number;
 }
 
 /** Folders under dataDir, created at start with the modes they need. */
@@ -84,7 +86,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   const { VolumeWatcher } = await import('./transport/volumes.js');
   const volumes = new VolumeWatcher(config.detect.mountRoot, log.child({ component: 'volumes' }));
   await volumes.start();
-  const pool = new CopyPool();
+  const pool = new CopyPool(undefined, opts.copyStallMs);
   const ctx = makeDockContext({ config, ledger, log, volumes, pool, ops, clock, key });
   const retention = retentionFor(ctx);
   await retention.service.recover();

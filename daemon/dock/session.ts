@@ -454,9 +454,8 @@ export class DockingSession {
     }
   }
 
-  /** Free the label for another recorder only once this volume is really gone. */
+  /** Free the label for another recorder only once this volume is really gone (a volume that does not answer is not). */
   private releaseWhenGone(label: string, release: () => void): void {
-    if (this.ctx.volumes.isGone(label)) return release();
     this.ctx.volumes.onceGone(label, release);
   }
 
@@ -495,7 +494,7 @@ export class DockingSession {
         src = await resolveOnVolume(volumePath, item.entry.name);
       } catch (e) {
         if (!(e instanceof IngestError)) throw e;
-        return this.failFile(volumePath, item.entry, e);
+        return await this.failFile(volumePath, item.entry, e);
       }
       // The file this path names before and after the copy: the erase trusts the copy's hash only for that very file.
       const before = await lstat(src).catch(() => null);
@@ -537,7 +536,7 @@ export class DockingSession {
           this.raise({ kind: 'disk_low', detail: e.message, dedupeKey: undefined });
           throw e;
         }
-        this.failFile(volumePath, item.entry, e);
+        await this.failFile(volumePath, item.entry, e);
       }
     };
 
@@ -545,15 +544,17 @@ export class DockingSession {
   }
 
   /**
-   * One file could not be stored. An unplug, a vanished volume or a stop shows up as read errors (EIO,
-   * ENOENT): those end the session as interrupted and raise nothing against the file. Otherwise the file
-   * gets its finding and the offload goes on with the next one.
+   * One file could not be stored. An unplug, a vanished volume, a volume that stopped answering or a stop shows
+   * up as read errors (EIO, ENOENT): those end the session as interrupted and raise nothing against the file.
+   * Otherwise the file gets its finding and the offload goes on with the next one.
    */
-  private failFile(volumePath: string, entry: FileEntry, e: IngestError): void {
+  private async failFile(volumePath: string, entry: FileEntry, e: IngestError): Promise<void> {
     this.check();
-    if (e.code === 'volume_gone' || e.code === 'aborted' || !this.ctx.volumes.isPresent(dirnameLabel(volumePath))) {
-      throw new IngestError('volume_gone', `volume vanished: ${e.message}`);
-    }
+    if (e.code === 'volume_gone' || e.code === 'aborted') throw new IngestError('volume_gone', `volume vanished: ${e.message}`);
+    const volume = await this.ctx.volumes.probe(dirnameLabel(volumePath));
+    this.check();
+    if (!volume.answering) throw new IngestError('volume_gone', `volume not answering: ${e.message}`);
+    if (!volume.present) throw new IngestError('volume_gone', `volume vanished: ${e.message}`);
     this.fileProblem(entry, e);
   }
 

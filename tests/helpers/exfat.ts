@@ -34,6 +34,11 @@ export class ExfatVolume {
     this.fusePid = Number(pid);
   }
 
+  /** The FUSE process serving the mount, while mounted (a watchdog thread may resume it by this PID). */
+  get pid(): number | null {
+    return this.fusePid;
+  }
+
   /** Clean unmount (EXIT_MSC): flushes and removes the mount point. */
   async unmount(): Promise<void> {
     if (!this.mountedAt) return;

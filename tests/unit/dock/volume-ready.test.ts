@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { judgeVolume, type VolumeLook } from '../../../daemon/dock/volume-ready.js';
+import { judgeVolume, notAnswering, type VolumeLook } from '../../../daemon/dock/volume-ready.js';
 
-const look = (o: Partial<VolumeLook>): VolumeLook => ({ present: true, mounted: false, empty: false, found: 3, expected: 3, missing: [], ...o });
+const look = (o: Partial<VolumeLook>): VolumeLook => ({ present: true, mounted: false, answering: true, empty: false, found: 3, expected: 3, missing: [], ...o });
 
 describe('judgeVolume: a volume is read only once it is whole', () => {
   const table: Array<[string, VolumeLook, boolean, string, RegExp?]> = [
@@ -18,6 +18,8 @@ describe('judgeVolume: a volume is read only once it is whole', () => {
     ['a plain folder still partial at the time-out: offload what is there', look({ found: 1, missing: ['b', 'c'] }), true, 'whole'],
     ['a plain folder of other files at the time-out: not the recorder’s', look({ found: 0, missing: ['a', 'b', 'c'] }), true, 'foreign'],
     ['nothing catalogued to read: whole as soon as it is a non-empty folder', look({ expected: 0, found: 0 }), false, 'whole'],
+    ['a mount that does not answer (its look still in the file system): wait', notAnswering([{ name: 'a', size: 1n }]), false, 'wait'],
+    ['a mount that still does not answer at the time-out: no volume, in words that say so', notAnswering([{ name: 'a', size: 1n }]), true, 'absent', /mounted but does not answer/],
   ];
   for (const [name, l, timedOut, verdict, words] of table) {
     it(name, () => {

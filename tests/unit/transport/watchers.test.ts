@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { createLogger } from '../../../daemon/log.js';
 import { SerialWatcher } from '../../../daemon/transport/serial-watcher.js';
 import { UsbWatcher } from '../../../daemon/transport/usb-watcher.js';
 import { VolumeWaitAborted, VolumeWatcher } from '../../../daemon/transport/volumes.js';
+import { ExfatVolume } from '../../helpers/exfat.js';
 
 const log = createLogger({ level: 'silent' });
 let dir: string;
@@ -58,16 +60,15 @@ describe('VolumeWatcher', () => {
     stops.push(() => v.stop());
     await v.start();
     mkdirSync(join(dir, 'staging'));
-    expect(v.probe('BWCA000001')).toEqual({ present: false, mounted: false });
+    expect(await v.probe('BWCA000001')).toEqual({ present: false, mounted: false, answering: true });
     // An event wakes the waiter long before its 10 s poll (the waiter listens before the rename happens).
     const t0 = Date.now();
     const woken = v.nextChange('BWCA000001', 10_000);
     setTimeout(() => renameSync(join(dir, 'staging'), join(root, 'BWCA000001')), 50);
     await woken;
     expect(Date.now() - t0).toBeLessThan(9_000);
-    expect(v.isPresent('BWCA000001')).toBe(true);
     // A plain folder renamed into place is not a mount point: same device as the mount root.
-    expect(v.probe('BWCA000001')).toEqual({ present: true, mounted: false });
+    expect(await v.probe('BWCA000001')).toEqual({ present: true, mounted: false, answering: true });
     let goneCalled = false;
     v.onceGone('BWCA000001', () => (goneCalled = true));
     renameSync(join(root, 'BWCA000001'), join(dir, 'staging'));
@@ -75,9 +76,9 @@ describe('VolumeWatcher', () => {
     expect(await v.waitGone('BWCA000001', 100)).toBe(true);
     // A mount point left behind, empty and unmounted, is no volume; one holding files is.
     mkdirSync(join(root, 'BWCLEFT'));
-    expect(v.isGone('BWCLEFT')).toBe(true);
+    expect(await v.isGone('BWCLEFT')).toBe(true);
     writeFileSync(join(root, 'BWCLEFT', 'x'), 'x');
-    expect(v.isGone('BWCLEFT')).toBe(false);
+    expect(await v.isGone('BWCLEFT')).toBe(false);
     expect(await v.waitGone('BWCLEFT', 50)).toBe(false);
     const ac = new AbortController();
     const waiting = v.nextChange('NEVER', 60_000, ac.signal);
@@ -100,8 +101,62 @@ describe('VolumeWatcher with a mount root reached through a symlink', () => {
     await v.start();
     // The mount point systemd-mount makes before it mounts: an empty folder, no volume yet.
     mkdirSync(join(root, 'BWCA000002'));
-    expect(v.probe('BWCA000002')).toEqual({ present: true, mounted: false });
-    expect(v.isGone('BWCA000002')).toBe(true);
+    expect(await v.probe('BWCA000002')).toEqual({ present: true, mounted: false, answering: true });
+    expect(await v.isGone('BWCA000002')).toBe(true);
+  });
+});
+
+describe('VolumeWatcher on a real exFAT volume whose FUSE process stops or dies', () => {
+  it('a volume that stops answering is there and not answering (never gone), looked at by one request at a time and never by the watch; a dead one is gone', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-vw-'));
+    const root = join(dir, 'media');
+    const v = new VolumeWatcher(root, log, 500);
+    stops.push(() => v.stop());
+    await v.start();
+    const vol = ExfatVolume.create(dir, 'BWCHUNG', 16);
+    stops.push(() => vol.destroy());
+    writeFileSync(join(dir, 'local'), 'on the dock');
+    await vol.mount(join(root, 'BWCHUNG'));
+    expect(await v.probe('BWCHUNG')).toEqual({ present: true, mounted: true, answering: true });
+    vol.stop();
+    // The kernel may answer from its attribute cache for a moment; then the look waits on the FUSE process.
+    const end = Date.now() + 10_000;
+    while ((await v.probe('BWCHUNG')).answering) {
+      if (Date.now() > end) throw new Error('the stopped volume kept answering');
+    }
+    expect(await v.probe('BWCHUNG')).toEqual({ present: true, mounted: true, answering: false });
+    expect(await v.isGone('BWCHUNG')).toBe(false);
+    expect(await v.waitGone('BWCHUNG', 100)).toBe(false);
+    // Each look left waiting would hold one of the I/O thread pool's threads (4 unless UV_THREADPOOL_SIZE says
+    // otherwise): more probes than threads later, a read of a local file still gets one, so they all waited for
+    // the one look in flight.
+    // Nor does the watch stat the hung volume when other folders come and go beside it.
+    const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+    for (let i = 0; i <= threads; i++) expect((await v.probe('BWCHUNG')).answering).toBe(false);
+    for (let i = 0; i <= threads; i++) {
+      const woken = v.nextChange(`BWCOTHER${i}`, 10_000);
+      mkdirSync(join(dir, 'other'));
+      renameSync(join(dir, 'other'), join(root, `BWCOTHER${i}`));
+      await woken;
+    }
+    expect(await readFile(join(dir, 'local'), 'utf8')).toBe('on the dock');
+    // Resumed, the look that waited comes back.
+    vol.resume();
+    let after = await v.probe('BWCHUNG');
+    while (!after.answering) {
+      if (Date.now() > end + 10_000) throw new Error('the resumed volume does not answer');
+      after = await v.probe('BWCHUNG');
+    }
+    expect(after).toEqual({ present: true, mounted: true, answering: true });
+    // A FUSE process that dies leaves its mount answering ENOTCONN (once the kill lands and the cached attributes
+    // expire): no volume.
+    vol.yank();
+    const killed = Date.now();
+    while (!(await v.isGone('BWCHUNG'))) {
+      if (Date.now() > killed + 10_000) throw new Error('the dead volume is still there');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await v.probe('BWCHUNG')).toEqual({ present: false, mounted: false, answering: true });
   });
 });
 
