@@ -57,7 +57,7 @@ export class LabelLocks {
       signal?.throwIfAborted();
       const cur = this.held.get(label);
       if (!cur) break;
-      await (signal ? Promise.race([cur, aborted(signal)]) : cur);
+      await (signal ? untilOrAborted(cur, signal) : cur);
     }
     let release!: () => void;
     this.held.set(label, new Promise<void>((r) => (release = r)));
@@ -68,6 +68,14 @@ export class LabelLocks {
   }
 }
 
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason))), { once: true }));
+/** `p` settled, or a rejection once `signal` fires first; the abort listener is removed either way. */
+function untilOrAborted(p: Promise<void>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    signal.addEventListener('abort', onAbort, { once: true });
+    void p.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }

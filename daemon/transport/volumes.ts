@@ -47,7 +47,8 @@ export class VolumeWaitAborted extends Error {
  */
 export class VolumeWatcher {
   private watcher: FSWatcher | null = null;
-  private readonly listeners = new Set<{ label: string; fn: () => void }>();
+  /** Waiters of `nextChange`: `fn` on a change of their label, `stop` when the watcher stops. */
+  private readonly listeners = new Set<{ label: string; fn: () => void; stop: (reason: string) => void }>();
   private readonly stopped = new AbortController();
   /** The look at each label still in the file system (at most one per label). */
   private readonly looking = new Map<string, Promise<Look>>();
@@ -125,21 +126,22 @@ export class VolumeWatcher {
    */
   nextChange(label: string, pollMs: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const signals = [this.stopped.signal, ...(signal ? [signal] : [])];
-      const fired = signals.find((s) => s.aborted);
-      if (fired) return reject(new VolumeWaitAborted(reasonOf(fired)));
-      const l = { label, fn: () => finish() };
-      const onAbort = (ev: Event) => finish(new VolumeWaitAborted(reasonOf(ev.target as AbortSignal)));
+      if (this.stopped.signal.aborted) return reject(new VolumeWaitAborted(reasonOf(this.stopped.signal)));
+      if (signal?.aborted) return reject(new VolumeWaitAborted(reasonOf(signal)));
+      // The watcher's own stop reaches its waiters through `listeners`, not as one abort listener each on a
+      // watcher-wide signal: twenty docked recorders wait at once, and an EventTarget warns past ten listeners.
+      const l = { label, fn: () => finish(), stop: (reason: string) => finish(new VolumeWaitAborted(reason)) };
+      const onAbort = () => finish(new VolumeWaitAborted(reasonOf(signal!)));
       const timer = setTimeout(() => finish(), pollMs);
       const finish = (e?: Error) => {
         clearTimeout(timer);
         this.listeners.delete(l);
-        for (const s of signals) s.removeEventListener('abort', onAbort);
+        signal?.removeEventListener('abort', onAbort);
         if (e) reject(e);
         else resolve();
       };
       this.listeners.add(l);
-      for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -182,6 +184,7 @@ export class VolumeWatcher {
 
   async stop(): Promise<void> {
     this.stopped.abort('volume watcher stopped');
+    for (const l of [...this.listeners]) l.stop('volume watcher stopped');
     this.listeners.clear();
     this.watcher?.close();
     this.watcher = null;

@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +85,33 @@ describe('VolumeWatcher', () => {
     const waiting = v.nextChange('NEVER', 60_000, ac.signal);
     ac.abort('recorder unplugged');
     await expect(waiting).rejects.toBeInstanceOf(VolumeWaitAborted);
+  });
+});
+
+describe('VolumeWatcher with twenty slots waiting at once', () => {
+  it('holds every wait without an abort listener on a shared signal (no MaxListenersExceededWarning), and its stop ends them all', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-vw20-'));
+    const v = new VolumeWatcher(join(dir, 'media'), log);
+    stops.push(() => v.stop());
+    await v.start();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const sessions = Array.from({ length: 20 }, () => new AbortController());
+      const waits = sessions.map((ac, i) => v.nextChange(`BWCA${String(i).padStart(6, '0')}`, 60_000, ac.signal));
+      // Each session's own signal carries one listener, removed when its wait ends.
+      expect(sessions.map((ac) => getEventListeners(ac.signal, 'abort').length)).toEqual(Array(20).fill(1));
+      await v.stop();
+      for (const w of waits) await expect(w).rejects.toBeInstanceOf(VolumeWaitAborted);
+      expect(sessions.map((ac) => getEventListeners(ac.signal, 'abort').length)).toEqual(Array(20).fill(0));
+      await expect(v.nextChange('BWCLATE', 60_000)).rejects.toBeInstanceOf(VolumeWaitAborted);
+      // A warning is emitted on the next tick of the listener that passed the limit.
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });
 
