@@ -8,8 +8,13 @@ export interface ScryptCost {
   p: number;
 }
 
-/** OWASP's current minimum for scrypt (Password Storage Cheat Sheet): N=2^17, r=8, p=1, about 128 MiB a hash. */
-const OWASP_SCRYPT: Readonly<ScryptCost> = Object.freeze({ N: 1 << 17, r: 8, p: 1 });
+/**
+ * One of OWASP's scrypt settings (Password Storage Cheat Sheet), which it lists as equivalent to its default N=2^17,
+ * r=8, p=1: N=2^15, r=8, p=3 needs 32 MiB a hash instead of 128 MiB (OpenSSL runs the p lanes one after another in
+ * the same memory) and about as much time. 128 MiB was most of the daemon's peak RSS (issue 19). Hashes stored at
+ * the former default are re-hashed at their next login.
+ */
+const OWASP_SCRYPT: Readonly<ScryptCost> = Object.freeze({ N: 1 << 15, r: 8, p: 3 });
 
 /** The largest cost a stored hash may name (a forged row must not make a login allocate gigabytes). */
 const MAX_N = 1 << 20;
@@ -43,7 +48,7 @@ export interface HasherOptions {
 
 export interface Verified {
   ok: boolean;
-  /** The stored hash is cheaper than the current cost: hash the password again now that it is known. */
+  /** The stored hash is at another cost than the current one: hash the password again now that it is known. */
   needsRehash: boolean;
 }
 
@@ -99,7 +104,7 @@ export class PasswordHasher {
     const target = parsed ?? parse(this.dummy())!;
     const got = await this.turn(() => this.scrypt(password, target.salt, target.hash.length, { ...target.cost, maxmem: maxmemFor(target.cost) }));
     const ok = parsed !== null && got.length === target.hash.length && timingSafeEqual(got, target.hash);
-    return { ok, needsRehash: ok && weaker(target.cost, this.cost) };
+    return { ok, needsRehash: ok && !sameCost(target.cost, this.cost) };
   }
 
   /** A hash no password matches, at the current cost: unknown usernames take as long as known ones. */
@@ -119,7 +124,8 @@ function parse(stored: string): { cost: ScryptCost; salt: Buffer; hash: Buffer }
   return h.length >= 16 ? { cost, salt: Buffer.from(salt, 'base64'), hash: h } : null;
 }
 
-const weaker = (a: ScryptCost, b: ScryptCost) => a.N < b.N || a.r < b.r || a.p < b.p;
+/** Costs differ: a lower one must rise, and the former default (N=2^17, p=1) moves to its 32 MiB equivalent. */
+const sameCost = (a: ScryptCost, b: ScryptCost) => a.N === b.N && a.r === b.r && a.p === b.p;
 
 /** Passwords shorter than this are refused for new and changed passwords. */
 const MIN_PASSWORD_LENGTH = 12;

@@ -151,7 +151,7 @@ export class UserRepo {
     this.db.prepare('UPDATE users SET password_hash = ?, must_change_password = ?, password_changed_at_ms = ? WHERE username = ?').run(hash, mustChange ? 1 : 0, atMs, username);
   }
 
-  /** Store a stronger hash of the same password (a rehash at login): nothing else changes. */
+  /** Store a hash of the same password at the current cost (a rehash at login): nothing else changes. */
   replaceHash(username: string, hash: string): void {
     this.db.prepare('UPDATE users SET password_hash = ? WHERE username = ?').run(hash, username);
   }

@@ -57,7 +57,7 @@ export interface Harness {
 
 export const T0 = Date.parse('2026-03-02T08:00:00+08:00');
 
-/** Tests hash at a low scrypt cost (production's N=2^17 takes about 0.3 s a hash); tests/security asserts production's. */
+/** Tests hash at a low scrypt cost (production's N=2^15, p=3 takes about 0.3 s a hash); tests/security asserts production's. */
 export const testHasher = (o: { concurrency?: number; maxQueue?: number; scrypt?: import('../../daemon/ledger/passwords.js').ScryptFn } = {}) =>
   new PasswordHasher({ cost: { N: 1 << 10, r: 8, p: 1 }, ...o });
 

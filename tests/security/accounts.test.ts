@@ -34,17 +34,26 @@ const tempDir = () => {
 };
 
 describe('password hashing', () => {
-  it("stores new passwords with OWASP's scrypt cost (N=2^17, r=8, p=1) by default", async () => {
+  it("stores new passwords with OWASP's scrypt cost (N=2^15, r=8, p=3: its default's equivalent in 32 MiB) by default", async () => {
     const ledger = Ledger.open(join(tempDir(), 'l.sqlite'), (ms) => new Date(ms).toISOString());
     try {
       await ledger.users.add('aud9', 'auditor', 'a-long-passphrase-9', 0);
       const hash = (ledger.rawForTests().prepare('SELECT password_hash AS p FROM users').get() as { p: string }).p;
-      expect(hash).toMatch(/^scrypt\$131072\$8\$1\$/);
+      expect(hash).toMatch(/^scrypt\$32768\$8\$3\$/);
       expect(await ledger.users.authenticate('aud9', 'a-long-passphrase-9')).toMatchObject({ user: { username: 'aud9' }, rehash: null });
-      expect(new PasswordHasher().cost).toEqual({ N: 131072, r: 8, p: 1 });
+      expect(new PasswordHasher().cost).toEqual({ N: 32768, r: 8, p: 3 });
     } finally {
       ledger.close();
     }
+  });
+
+  it('a hash stored at the former default (N=2^17, r=8, p=1) still matches and is re-hashed at the current cost', async () => {
+    const hasher = new PasswordHasher();
+    const former = await new PasswordHasher({ cost: { N: 1 << 17, r: 8, p: 1 } }).hash(PASSWORD);
+    expect(former).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect(await hasher.verify(PASSWORD, former)).toEqual({ ok: true, needsRehash: true });
+    expect(await hasher.verify('not-the-password', former)).toEqual({ ok: false, needsRehash: false });
+    expect(await hasher.verify(PASSWORD, await hasher.hash(PASSWORD))).toEqual({ ok: true, needsRehash: false });
   });
 
   it('rehashes at login a password stored at a lower cost, and audits it', async () => {
