@@ -15,7 +15,7 @@ export interface SlotStats {
    * busy (null when there was no such moment: one slot was ready before another's first byte), plug → first byte.
    */
   perSlot: Array<{ serial: string; mbps: number; sharePct: number | null; plugToFirstByteMs: number | null; plugToReadyMs: number }>;
-  /** Length of the window in which every slot was copying: from the last first byte to the first ready. */
+  /** Length of the window in which every slot was copying: from the last first byte to the first end of copying. */
   allBusyMs: number;
   plugToFirstByteMaxMs: number;
   plugToFirstByteMedianMs: number;
@@ -33,13 +33,29 @@ function bytesAt(t: SlotTrace, at: number): number {
   return b;
 }
 
+/**
+ * When a slot's copying ended: its first progress sample at its bytesTotal, else its first state after
+ * `offloading`, else its final state.
+ */
+function copiedAt(t: SlotTrace): number {
+  if (t.bytesTotal > 0) {
+    const full = t.progress.find(([, b]) => b >= t.bytesTotal);
+    if (full) return full[0];
+  }
+  const off = t.states.findIndex(([, state]) => state === 'offloading');
+  const after = off >= 0 ? t.states.slice(off + 1).find(([, state]) => state !== 'offloading') : undefined;
+  return after?.[0] ?? t.finalAt!;
+}
+
 /** Aggregate, shares while all were busy and plug → first byte of recorders docked at once. */
 export function slotStats(traces: Array<{ footage: Footage; trace: SlotTrace; plugAt: number }>): SlotStats {
   const start = Math.min(...traces.map((t) => t.plugAt));
   const end = Math.max(...traces.map((t) => t.trace.finalAt!));
   const bytes = traces.reduce((a, t) => a + t.footage.bytes, 0);
   const wFrom = Math.max(...traces.map((t) => t.trace.firstByteAt ?? t.trace.finalAt!));
-  const wTo = Math.min(...traces.map((t) => t.trace.finalAt!));
+  // A slot whose bytes are all copied is no longer busy while it signs and erases: counting those seconds as its
+  // turn would give the slots that started first too small a share, and the last ones too large.
+  const wTo = Math.min(...traces.map((t) => copiedAt(t.trace)));
   const inWindow = traces.map((t) => (wTo > wFrom ? bytesAt(t.trace, wTo) - bytesAt(t.trace, wFrom) : 0));
   const windowTotal = inWindow.reduce((a, b) => a + b, 0);
   const firstBytes = traces.map((t) => (t.trace.firstByteAt === null ? Infinity : t.trace.firstByteAt - t.plugAt)).sort((a, b) => a - b);

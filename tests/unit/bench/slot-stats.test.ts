@@ -21,19 +21,33 @@ function slot(serial: string, bytes: number, plugAt: number, progress: Array<[nu
 }
 
 describe('slotStats', () => {
-  it('shares are the bytes each slot copied between the last first byte and the first ready', () => {
+  it('shares are the bytes each slot copied between the last first byte and the first end of copying', () => {
     const a = slot('S020001', 300 * MB, 0, [[0, 0], [100, 10 * MB], [1100, 110 * MB], [2100, 210 * MB], [3100, 300 * MB]], 3200);
     // b starts at 1100 and copies a third of what a copies per second until a is ready
     const b = slot('S020002', 100 * MB, 50, [[0, 0], [1100, 1 * MB], [2100, 34 * MB], [3100, 67 * MB], [4100, 100 * MB]], 4200);
     const s = slotStats([a, b]);
-    expect(s.allBusyMs).toBe(3200 - 1100);
-    // in [1100, 3200]: a 110 → 300 MB (190), b 1 → 67 MB (66)
+    // a has copied all its bytes at 3100 (then signs until 3200)
+    expect(s.allBusyMs).toBe(3100 - 1100);
+    // in [1100, 3100]: a 110 → 300 MB (190), b 1 → 67 MB (66)
     expect(s.perSlot[0]!.sharePct).toBeCloseTo((100 * 190) / 256, 6);
     expect(s.perSlot[1]!.sharePct).toBeCloseTo((100 * 66) / 256, 6);
     expect(s.plugToFirstByteMaxMs).toBe(1050);
     expect(s.plugToFirstByteMedianMs).toBe(100);
     expect(s.seconds).toBeCloseTo(4.2, 6);
     expect(s.aggregateMBps).toBeCloseTo(400 / 4.2, 6);
+  });
+
+  it('a slot that has copied everything and signs is not busy: its signing is not counted as its turn', () => {
+    // Equal rates (10 MB per 100 ms) while both copy; a is done copying at 1000 but signs and erases until 3000.
+    const a = slot('S020001', 100 * MB, 0, [[0, 0], [100, 10 * MB], [500, 50 * MB], [1000, 100 * MB]], 3000);
+    const b = slot('S020002', 200 * MB, 0, [[0, 0], [500, 10 * MB], [1000, 60 * MB], [1500, 110 * MB], [2500, 200 * MB]], 2600);
+    const s = slotStats([a, b]);
+    expect(s.allBusyMs).toBe(1000 - 500);
+    expect(s.perSlot.map((p) => p.sharePct)).toEqual([50, 50]);
+    // A trace without bytesTotal ends its copying at its first state after offloading.
+    a.trace.bytesTotal = 0;
+    a.trace.states = [[50, 'offloading'], [1000, 'signing'], [3000, 'ready']];
+    expect(slotStats([a, b]).allBusyMs).toBe(1000 - 500);
   });
 
   it('no share at all when one slot was ready before another had its first byte', () => {
