@@ -33,7 +33,7 @@ interface Slot {
 interface Task {
   /** Who asked (a docking session): a free place goes to the owner with the fewest copies running. */
   owner: string;
-  job: Omit<CopyJob, 'id' | 'cancel'>;
+  job: Omit<CopyJob, 'id' | 'cancel' | 'chunkNow'>;
   cancel: SharedArrayBuffer;
   onProgress: (bytes: number) => void;
   resolve: (r: { sha256: string; bytes: number }) => void;
@@ -45,6 +45,23 @@ interface Running {
   slot: Slot;
   lastActivity: number;
 }
+
+/**
+ * The chunk size of every copy's next read while `running` copies run: what keeps the buffers of all of them
+ * (two each) within `CHUNK_BUDGET`, as a power of two between 256 KiB and 2 MiB. One recorder's two copies read
+ * 2 MiB at a time (fewer requests and wake-ups per byte: 534 → 636-682 MB/s copying 3 GiB with 2 copies here),
+ * twenty recorders' forty copies 256 KiB (20 MiB in all). All copies read the same size at any moment, so the
+ * I/O thread pool's turns stay equal shares.
+ */
+export function chunkFor(running: number): number {
+  const each = CHUNK_BUDGET / (2 * Math.max(1, running));
+  let size = MAX_CHUNK;
+  while (size > MIN_CHUNK && size > each) size /= 2;
+  return size;
+}
+const MIN_CHUNK = 256 << 10;
+const MAX_CHUNK = 2 << 20;
+const CHUNK_BUDGET = 16 << 20;
 
 /**
  * Copies and hashes files in a few worker threads (one per core, at most 4), `size` copies at once; more wait
@@ -61,6 +78,8 @@ export class CopyPool {
   private serveCount = 0;
   private nextId = 1;
   private closed = false;
+  /** The chunk size for every copy's next read (Int32, see `chunkFor`), shared with the workers. */
+  private readonly chunkNow = new SharedArrayBuffer(4);
   readonly workers: number;
 
   constructor(
@@ -72,6 +91,12 @@ export class CopyPool {
     workers = Math.max(1, Math.min(4, availableParallelism())),
   ) {
     this.workers = Math.max(1, Math.min(workers, size));
+    Atomics.store(new Int32Array(this.chunkNow), 0, chunkFor(0));
+  }
+
+  /** The chunk size copies read now (those without a fixed `chunkBytes`). */
+  get chunkBytes(): number {
+    return Atomics.load(new Int32Array(this.chunkNow), 0);
   }
 
   /** Copies running now. */
@@ -84,7 +109,7 @@ export class CopyPool {
    * one rejects with ABORTED immediately while its worker stops within one chunk; the worker closes its
    * files and removes the temp file it made, and the caller removes it too.
    */
-  copy(job: Omit<CopyJob, 'id' | 'cancel'>, onProgress: (bytes: number) => void = () => undefined, owner = '', signal?: AbortSignal): Promise<{ sha256: string; bytes: number }> {
+  copy(job: Omit<CopyJob, 'id' | 'cancel' | 'chunkNow'>, onProgress: (bytes: number) => void = () => undefined, owner = '', signal?: AbortSignal): Promise<{ sha256: string; bytes: number }> {
     if (this.closed) return Promise.reject(new CopyError('CLOSED', 'copy pool closed'));
     if (signal?.aborted) return Promise.reject(new CopyError('ABORTED', 'copy cancelled'));
     return new Promise((resolve, reject) => {
@@ -180,11 +205,13 @@ export class CopyPool {
       const task = this.nextTask();
       const slot = this.pickSlot();
       const id = this.nextId++;
-      const job: CopyJob = { ...task.job, id, cancel: task.cancel };
+      const job: CopyJob = { ...task.job, id, cancel: task.cancel, ...(task.job.chunkBytes === undefined ? { chunkNow: this.chunkNow } : {}) };
       slot.jobs++;
       this.running.set(id, { task, slot, lastActivity: Date.now() });
       slot.worker.postMessage(job);
     }
+    // Every change of the running set passes here (a copy started, ended, or its place freed after a cancel).
+    Atomics.store(new Int32Array(this.chunkNow), 0, chunkFor(this.running.size));
     this.watchStalls();
   }
 

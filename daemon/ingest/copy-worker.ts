@@ -4,7 +4,8 @@
  * each copy reads and writes through the process's I/O thread pool with two buffers (the next chunk is read while
  * this one is hashed and written), and the pool's FIFO order of requests interleaves the copies chunk by chunk, so
  * a recorder docked last gets its first byte after at most one chunk of each other copy, never after whole files;
- * a recorder slowed by its USB link holds an I/O thread, not the others.
+ * a recorder slowed by its USB link holds an I/O thread, not the others. Every read is of the size the pool sets
+ * for all copies at that moment (larger while few copies run), so equal turns stay equal shares.
  * It never follows a symlink and never writes anywhere but the temp path it is given (O_EXCL).
  */
 import { createHash } from 'node:crypto';
@@ -16,7 +17,10 @@ export interface CopyJob {
   id: number;
   src: string;
   temp: string;
-  chunkBytes: number;
+  /** A fixed chunk size; without it, each read takes the size in `chunkNow`. */
+  chunkBytes?: number;
+  /** One Int32 the pool keeps at the chunk size for every copy's next read (see CopyPool.chunkFor). */
+  chunkNow?: SharedArrayBuffer;
   progressEveryBytes: number;
   /** st_dev of the volume root: a file opened on any other device (a symlinked folder swapped in) is refused. */
   expectDev?: number;
@@ -30,14 +34,25 @@ export type CopyMessage =
   | { id: number; type: 'error'; code: string; message: string };
 
 /**
- * Chunk buffers kept for the next copies of this worker, by size, up to `FREE_CAP` bytes in all: a copy reuses
- * memory the last one touched instead of growing the heap's external memory until a garbage collection.
+ * Chunk buffers kept for the next reads of this worker, by size, up to `FREE_CAP` bytes in all: a copy reuses
+ * memory the last one touched instead of growing the heap's external memory until a garbage collection. Only
+ * buffers of the size last asked for are kept: once the pool's chunk size changes, the others are let go.
  */
 const FREE_CAP = 16 << 20;
 const free = new Map<number, Buffer[]>();
 let freeBytes = 0;
 
+let lastSize = 0;
+
 function takeBuffer(size: number): Buffer {
+  if (size !== lastSize) {
+    lastSize = size;
+    for (const [k, list] of free) {
+      if (k === size) continue;
+      freeBytes -= k * list.length;
+      free.delete(k);
+    }
+  }
   const b = free.get(size)?.pop();
   if (b) {
     freeBytes -= size;
@@ -47,7 +62,7 @@ function takeBuffer(size: number): Buffer {
 }
 
 function giveBuffer(b: Buffer): void {
-  if (freeBytes + b.length > FREE_CAP) return;
+  if (b.length !== lastSize || freeBytes + b.length > FREE_CAP) return;
   const list = free.get(b.length) ?? [];
   list.push(b);
   free.set(b.length, list);
@@ -69,9 +84,20 @@ async function run(job: CopyJob): Promise<CopyMessage> {
   const check = () => {
     if (cancel && Atomics.load(cancel, 0) !== 0) throw Object.assign(new Error(`copy of ${job.src} cancelled`), { code: 'ABORTED' });
   };
+  const chunkNow = job.chunkNow ? new Int32Array(job.chunkNow) : null;
+  const chunk = () => job.chunkBytes ?? Atomics.load(chunkNow!, 0);
   let input: FileHandle | null = null;
   let output: FileHandle | null = null;
-  const buffers = [takeBuffer(job.chunkBytes), takeBuffer(job.chunkBytes)] as const;
+  const buffers = [takeBuffer(chunk()), takeBuffer(chunk())];
+  /** Buffer `i` for the next read, at the chunk size of now (it is free: its last write is done). */
+  const bufferFor = (i: number): Buffer => {
+    const size = chunk();
+    if (buffers[i]!.length !== size) {
+      giveBuffer(buffers[i]!);
+      buffers[i] = takeBuffer(size);
+    }
+    return buffers[i]!;
+  };
   // Requests still in flight when the copy fails: the buffers go back (and the files close) only once they settle.
   let reading: Promise<unknown> = Promise.resolve();
   let writing: Promise<void> = Promise.resolve();
@@ -89,7 +115,7 @@ async function run(job: CopyJob): Promise<CopyMessage> {
     let total = 0;
     let lastReport = 0;
     let k = 0;
-    let next = quiet(input.read(buffers[0], 0, job.chunkBytes, 0));
+    let next = quiet(input.read(bufferFor(0), 0, buffers[0]!.length, 0));
     reading = next;
     for (;;) {
       const { bytesRead: n } = await next;
@@ -99,7 +125,8 @@ async function run(job: CopyJob): Promise<CopyMessage> {
       // The other buffer is free once its write is done: read into it while this chunk is hashed and written.
       await writing;
       check();
-      next = quiet(input.read(buffers[(k + 1) & 1]!, 0, job.chunkBytes, total + n));
+      const into = bufferFor((k + 1) & 1);
+      next = quiet(input.read(into, 0, into.length, total + n));
       reading = next;
       hash.update(buf.subarray(0, n));
       writing = quiet(writeAll(output, buf, n, total));

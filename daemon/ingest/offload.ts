@@ -9,13 +9,6 @@ import { hashFile } from './hash.js';
 import { mkdirDurably, type StorageOps } from './storage.js';
 
 
-/**
- * Every copy reads and writes in chunks of this one size: the I/O thread pool serves requests in turn, so equal
- * chunks are equal shares between the recorders docked at once. Two buffers a copy: 20 recorders copying two files
- * each hold 20 MiB.
- */
-const COPY_CHUNK = 256 << 10;
-
 /** A recording about to be stored: all its ledger fields but those the copy produces. */
 export type PlannedRecording = Omit<NewRecording, 'size' | 'sha256' | 'storedPath'> & {
   /** Folder under dataDir (relative, `footage/...`) the file goes into. */
@@ -102,7 +95,7 @@ export async function storeFile(
   try {
     let result: { sha256: string; bytes: number };
     try {
-      result = await d.pool.copy({ src, temp, chunkBytes: COPY_CHUNK, progressEveryBytes: 4 << 20, ...(volumeDev !== undefined ? { expectDev: volumeDev } : {}) }, onProgress, plan.sessionId, d.signal);
+      result = await d.pool.copy({ src, temp, progressEveryBytes: 4 << 20, ...(volumeDev !== undefined ? { expectDev: volumeDev } : {}) }, onProgress, plan.sessionId, d.signal);
     } catch (e) {
       const code = e instanceof CopyError ? e.code : 'EIO';
       throw classifyErrno(code, plan.devicePath, (e as Error).message);

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, openSync, closeSync, constants, readdirSync, r
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CopyPool } from '../../../daemon/ingest/copy-pool.js';
+import { chunkFor, CopyPool } from '../../../daemon/ingest/copy-pool.js';
 import { ExfatVolume } from '../../helpers/exfat.js';
 
 let dir: string;
@@ -101,6 +101,44 @@ describe('CopyPool many copies at once', () => {
       expect(results[i]).toEqual({ sha256: sha256(data), bytes: data.length });
       expect(readFileSync(join(dir, `o${i}`)).equals(data)).toBe(true);
     });
+  });
+});
+
+describe('CopyPool chunk size by load', () => {
+  it('reads 2 MiB while one recorder copies and 256 KiB for twenty, within 16 MiB of buffers whatever runs', () => {
+    expect([0, 1, 2, 4, 8, 16, 32, 40, 64].map(chunkFor)).toEqual([2 << 20, 2 << 20, 2 << 20, 2 << 20, 1 << 20, 512 << 10, 256 << 10, 256 << 10, 256 << 10]);
+    for (let n = 1; n <= 32; n++) expect(2 * n * chunkFor(n)).toBeLessThanOrEqual(16 << 20);
+  });
+
+  it('copies stay byte-equal while the chunk size changes under them (copies joining and leaving mid-file)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
+    const M = 1 << 20;
+    const sizes = [9 * M + 17, 2 * M - 1, 2 * M, 2 * M + 1, M - 1, M + 1, (256 << 10) - 1, (256 << 10) + 1, (512 << 10) + 3, 3 * M, 1, 0];
+    const sources = sizes.map((n, i) => {
+      const data = randomBytes(n);
+      writeFileSync(join(dir, `s${i}`), data);
+      return data;
+    });
+    // Two workers, as on the dock; a copy alone reads 2 MiB at a time.
+    const pool = new CopyPool(64, 60_000, 2_000, 2);
+    pools.push(pool);
+    expect(pool.chunkBytes).toBe(2 << 20);
+    const seen = new Set<number>();
+    const copy = (i: number) => pool.copy({ src: join(dir, `s${i}`), temp: join(dir, `o${i}`), progressEveryBytes: 64 << 10 }, () => seen.add(pool.chunkBytes), `R${i}`);
+    // The first, largest copy is under way when the others join (the size falls) and still runs when they end (it rises).
+    let firstProgress!: () => void;
+    const started = new Promise<void>((r) => (firstProgress = r));
+    const first = pool.copy({ src: join(dir, 's0'), temp: join(dir, 'o0'), progressEveryBytes: 64 << 10 }, () => firstProgress(), 'R0');
+    await started;
+    const rest = await Promise.all(sizes.slice(1).map((_, i) => copy(i + 1)));
+    const results = [await first, ...rest];
+    sources.forEach((data, i) => {
+      expect(results[i]).toEqual({ sha256: sha256(data), bytes: data.length });
+      expect(readFileSync(join(dir, `o${i}`)).equals(data)).toBe(true);
+    });
+    // Twelve copies at once read 512 KiB (16 MiB over 24 buffers, rounded down to a power of two).
+    expect(seen.has(512 << 10)).toBe(true);
+    expect(pool.chunkBytes).toBe(2 << 20);
   });
 });
 
