@@ -9,8 +9,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CopyPool } from '../../../daemon/ingest/copy-pool.js';
+import type { CopyJob, CopyMessage } from '../../../daemon/ingest/copy-worker.js';
 import { ExfatVolume } from '../../helpers/exfat.js';
 
 let dir: string;
@@ -257,5 +260,86 @@ describe('CopyPool chunk size on a recorder volume', () => {
     expect(sizes.slice(0, before + 1).every((s) => s === 2 * MiB)).toBe(true);
     expect(sizes).toContain(256 * KiB);
     for (const s of sizes.slice(0, -1)) expect(SIZES).toContain(s);
+  });
+});
+
+/**
+ * The pool's own worker (the build's, as CopyPool runs it), with the bytes it allocates for buffers counted and sent
+ * along with each of its answers. The test moves the shared size itself, through `sizes` in turn, at every read
+ * some copy reports; it answers with every copy's answer and the bytes the worker allocated.
+ */
+async function copyWhileMoving(files: { name: string; chunkBytes?: number }[], sizes: number[]): Promise<{ answers: Map<number, CopyMessage>; moves: number; allocated: number }> {
+  const file = fileURLToPath(new URL('../../../dist/daemon/ingest/copy-worker.js', import.meta.url));
+  const counted = `
+    const { parentPort } = require('node:worker_threads');
+    let allocated = 0;
+    const alloc = Buffer.allocUnsafeSlow;
+    Buffer.allocUnsafeSlow = (n) => ((allocated += n), alloc(n));
+    const post = parentPort.postMessage.bind(parentPort);
+    parentPort.postMessage = (m) => post({ ...m, allocated });
+    import(${JSON.stringify(file)});`;
+  const worker = new Worker(counted, { eval: true });
+  try {
+    const chunkNow = new SharedArrayBuffer(4);
+    const size = new Int32Array(chunkNow);
+    Atomics.store(size, 0, sizes[0]!);
+    let moves = 0;
+    let allocated = 0;
+    const answers = new Map<number, CopyMessage>();
+    await new Promise<void>((resolve) => {
+      worker.on('message', (m: CopyMessage & { allocated: number }) => {
+        allocated = m.allocated;
+        if (m.type === 'progress') {
+          Atomics.store(size, 0, sizes[++moves % sizes.length]!);
+          return;
+        }
+        answers.set(m.id, m);
+        if (answers.size === files.length) resolve();
+      });
+      files.forEach(({ name, chunkBytes }, i) => {
+        worker.postMessage({ id: i, src: join(dir, name), temp: join(dir, `o${i}`), ...(chunkBytes ? { chunkBytes } : { chunkNow }), progressEveryBytes: 1 } satisfies CopyJob);
+      });
+    });
+    return { answers, moves, allocated };
+  } finally {
+    await worker.terminate();
+  }
+}
+
+describe('the copy worker\'s buffers while the chunk size moves', () => {
+  it('a size moving back and forth under sixteen copies (a copy ends, its recorder\'s next starts) allocates no more than the copies hold at once', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-chunk-'));
+    const sources = Array.from({ length: 16 }, (_, i) => source(`s${i}`, 16 * MiB + i));
+    // 512 KiB while sixteen copies run, 256 KiB with a seventeenth (CopyPool.chunkFor).
+    const { answers, moves, allocated } = await copyWhileMoving(
+      sources.map((_, i) => ({ name: `s${i}` })),
+      [512 * KiB, 256 * KiB],
+    );
+    sources.forEach((data, i) => {
+      expect(answers.get(i)).toEqual({ id: i, type: 'done', sha256: sha256(data), bytes: data.length, allocated: expect.any(Number) });
+      expect(readFileSync(join(dir, `o${i}`)).equals(data)).toBe(true);
+    });
+    expect(moves).toBeGreaterThan(500);
+    // Two chunks of 512 KiB a copy: every move reuses what the last one gave back.
+    expect(allocated).toBeLessThanOrEqual(16 * 2 * 512 * KiB);
+  });
+
+  it('a size swinging through all its steps (copies joining and leaving in a burst) under four copies, beside a fixed odd chunk', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-chunk-'));
+    const sources = Array.from({ length: 4 }, (_, i) => source(`s${i}`, 24 * MiB + 3 * i));
+    const odd = source('odd', 3 * MiB + 1);
+    const { answers, moves, allocated } = await copyWhileMoving(
+      [...sources.map((_, i) => ({ name: `s${i}` })), { name: 'odd', chunkBytes: 100_003 }],
+      [2 * MiB, MiB, 512 * KiB, 256 * KiB, 512 * KiB, MiB],
+    );
+    sources.forEach((data, i) => {
+      expect(answers.get(i)).toMatchObject({ type: 'done', sha256: sha256(data), bytes: data.length });
+      expect(readFileSync(join(dir, `o${i}`)).equals(data)).toBe(true);
+    });
+    expect(moves).toBeGreaterThan(50);
+    expect(answers.get(4)).toMatchObject({ type: 'done', sha256: sha256(odd), bytes: odd.length });
+    expect(readFileSync(join(dir, 'o4')).equals(odd)).toBe(true);
+    // Two chunks of 2 MiB a copy, and the fixed copy's own two.
+    expect(allocated).toBeLessThanOrEqual(4 * 2 * 2 * MiB + 2 * 100_003);
   });
 });
