@@ -187,7 +187,7 @@ export function renderReport(r: BenchResults): string {
     }
   }
   if (r.slots) {
-    s += `\n## Slots at once (same total split between recorders, fresh daemon process each)\n\n`;
+    s += `\n## Slots at once (the same total split between recorders, at least 256 MiB each; fresh daemon process each)\n\n`;
     s += table(
       ['slots', 'GiB', 'files', 'aggregate MB/s', 'per-slot MB/s (min–max)', 'all busy s', 'share while all busy (min–max)', 'plug→first byte median / max', 'daemon peak RSS'],
       r.slots.map((x) => [

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const ratedCounts = values['rated-counts'].split(',').map(Number);
   const ratedBytes = Math.round(Number(values['rated-mib'])) * MiB;
   // Rated: pristine footage, the images, the cp copy and the dock's store of the largest count at once.
-  const need = Math.max(offloadBytes * 3, slotsBytes * 3, ratedBytes * Math.max(...ratedCounts) * 4) / 2 ** 30 + 1;
+  const need = Math.max(offloadBytes * 3, Math.max(slotsBytes, Math.max(...slotCounts) * 256 * MiB) * 3, ratedBytes * Math.max(...ratedCounts) * 4) / 2 ** 30 + 1;
   const free = freeGiB(tmpdir());
   if (free < need) throw new Error(`bench needs about ${need.toFixed(1)} GiB free under ${tmpdir()}, there are ${free.toFixed(1)}`);
 

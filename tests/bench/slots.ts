@@ -22,10 +22,16 @@ export interface SlotRun extends SlotStats {
   cacheDropped: boolean;
 }
 
+/** Footage each recorder holds at least (a recorder at shift end holds gigabytes). */
+const MIN_PER_RECORDER = 256 * 2 ** 20;
+
 export async function benchSlots(o: { root: string; clips: ClipFactory; counts: number[]; totalBytes: number; segmentBytes: number; log: (s: string) => void }): Promise<SlotRun[]> {
   const out: SlotRun[] = [];
   for (const n of o.counts) {
-    const per = Math.floor(o.totalBytes / n);
+    // The total split between the recorders, but never under MIN_PER_RECORDER each: at 20 slots, 2 GiB left each
+    // recorder 102 MiB, about 4 s of copying, and the window in which all twenty copied shrank to 0.3 s, too short
+    // to tell a share from the 4 MiB steps of the progress it is read from.
+    const per = Math.max(Math.floor(o.totalBytes / n), Math.min(MIN_PER_RECORDER, o.totalBytes));
     const seg = Math.min(o.segmentBytes, per);
     o.log(`slots: making ${n} × ${(per / 2 ** 20).toFixed(0)} MiB of footage…`);
     const footage: Footage[] = [];
