@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { SystemClock } from './dock/clock.js';
 import { makeDockContext, type DockClock, type DockContext } from './dock/context.js';
 import { Dock } from './dock/dock.js';
+import { COPIES_PER_RECORDER } from './dock/session.js';
 import { CopyPool } from './ingest/copy-pool.js';
 import { loadOrCreateDockKey, type DockKey } from './ingest/keys.js';
 import { FfmpegMedia, type MediaProbe } from './ingest/media.js';
@@ -86,7 +87,7 @@ export async function startDaemon(config: Config, log: Logger, opts: DaemonOptio
   const { VolumeWatcher } = await import('./transport/volumes.js');
   const volumes = new VolumeWatcher(config.detect.mountRoot, log.child({ component: 'volumes' }));
   await volumes.start();
-  const pool = new CopyPool(undefined, opts.copyStallMs);
+  const pool = new CopyPool(undefined, opts.copyStallMs, undefined, undefined, COPIES_PER_RECORDER);
   const ctx = makeDockContext({ config, ledger, log, volumes, pool, ops, clock, key });
   const retention = retentionFor(ctx);
   await retention.service.recover();

@@ -39,6 +39,12 @@ export type SessionState =
   | 'interrupted';
 
 /** Why a docking session ended other than `ready` (the catalogue gives each its slot words). */
+/**
+ * Files of one recorder copied at once: two keep both cores hashing for a recorder docked alone; more would give a
+ * recorder with many files a larger share of the I/O thread pool than one with few (the pool serves copies in turn).
+ */
+export const COPIES_PER_RECORDER = 2;
+
 export const SESSION_FAILURE_CODES = [
   'protocol', // the recorder speaks another protocol version, or sent a serial or label that is not a plain name
   'duplicate', // a recorder with this serial is already docked on another port
@@ -540,7 +546,9 @@ export class DockingSession {
       }
     };
 
-    await copyEach(plan.toCopy, { concurrency: 2, keyOf: (item) => item.entry.seq, copy: copyOne, signal: this.stop.signal });
+    // One file more than the pool copies at once for a recorder (CopyPool.perOwner): while one file's copy is done
+    // and its fsync, link and ledger steps run, the next file of this recorder is already being copied.
+    await copyEach(plan.toCopy, { concurrency: COPIES_PER_RECORDER + 1, keyOf: (item) => item.entry.seq, copy: copyOne, signal: this.stop.signal });
   }
 
   /**

@@ -89,6 +89,12 @@ export class CopyPool {
     /** After a cancel, how long a copy may take to notice before its place is given to the next (a read blocked on a dead device). */
     private readonly cancelGraceMs = 2_000,
     workers = Math.max(1, Math.min(4, availableParallelism())),
+    /**
+     * Copies of one owner running at once; the rest of its copies wait here, while other owners' copies start.
+     * A docking session asks for one file more than this, so that a file's fsync, link and ledger steps after its
+     * copy never leave the recorder's copy place idle.
+     */
+    readonly perOwner = Number.POSITIVE_INFINITY,
   ) {
     this.workers = Math.max(1, Math.min(workers, size));
     Atomics.store(new Int32Array(this.chunkNow), 0, chunkFor(0));
@@ -163,18 +169,25 @@ export class CopyPool {
 
   /**
    * The next task, round-robin between owners: the owner with the fewest copies running, then the one
-   * served longest ago (never served first), then the earliest queued.
+   * served longest ago (never served first), then the earliest queued; none while every queued task's owner
+   * runs `perOwner` copies already.
    */
-  private nextTask(): Task {
+  private nextTask(): Task | null {
     const running = new Map<string, number>();
     for (const { task: t } of this.running.values()) running.set(t.owner, (running.get(t.owner) ?? 0) + 1);
     const key = (t: Task): [number, number] => [running.get(t.owner) ?? 0, this.lastServed.get(t.owner) ?? -1];
-    let best = 0;
-    for (let i = 1; i < this.queue.length; i++) {
+    let best = -1;
+    for (let i = 0; i < this.queue.length; i++) {
       const [r, l] = key(this.queue[i]!);
+      if (r >= this.perOwner) continue;
+      if (best < 0) {
+        best = i;
+        continue;
+      }
       const [br, bl] = key(this.queue[best]!);
       if (r < br || (r === br && l < bl)) best = i;
     }
+    if (best < 0) return null;
     const task = this.queue.splice(best, 1)[0]!;
     this.lastServed.set(task.owner, this.serveCount++);
     if (this.lastServed.size > 256) {
@@ -203,6 +216,7 @@ export class CopyPool {
   private pump(): void {
     while (this.queue.length > 0 && this.running.size < this.size) {
       const task = this.nextTask();
+      if (!task) break;
       const slot = this.pickSlot();
       const id = this.nextId++;
       const job: CopyJob = { ...task.job, id, cancel: task.cancel, ...(task.job.chunkBytes === undefined ? { chunkNow: this.chunkNow } : {}) };

@@ -190,6 +190,32 @@ describe('CopyPool fairness', () => {
   });
 });
 
+describe('CopyPool copies per owner', () => {
+  it('runs at most perOwner copies of one owner: its next file waits for a place of its own, another owner starts at once', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
+    const { vol, at } = await recorderVolume({ 'h1.mp4': randomBytes(64 << 10), 'h2.mp4': randomBytes(64 << 10) });
+    writeFileSync(join(dir, 'f'), 'x');
+    const pool = new CopyPool(64, 60_000, 2_000, 2, 2);
+    pools.push(pool);
+    const order: string[] = [];
+    const job = (src: string, temp: string) => ({ src, temp, chunkBytes: 1024, progressEveryBytes: 1024 });
+    // A's two copies wait on its stopped volume; its third file and B's file are asked for while they do.
+    vol.stop();
+    const a1 = pool.copy(job(join(at, 'h1.mp4'), join(dir, 'a1')), undefined, 'A').then(() => order.push('a1'));
+    const a2 = pool.copy(job(join(at, 'h2.mp4'), join(dir, 'a2')), undefined, 'A').then(() => order.push('a2'));
+    await blockedOnVolume();
+    const a3 = pool.copy(job(join(dir, 'f'), join(dir, 'a3')), undefined, 'A').then(() => order.push('a3'));
+    const b1 = pool.copy(job(join(dir, 'f'), join(dir, 'b1')), undefined, 'B').then(() => order.push('b1'));
+    await b1;
+    expect(order).toEqual(['b1']);
+    expect(pool.active).toBe(2);
+    vol.resume();
+    await Promise.all([a1, a2, a3]);
+    expect(order.indexOf('a3')).toBeGreaterThan(Math.min(order.indexOf('a1'), order.indexOf('a2')));
+    expect(readFileSync(join(dir, 'a3'), 'utf8')).toBe('x');
+  });
+});
+
 describe('CopyPool interleaving', () => {
   it('a copy asked for while a long one runs in the same worker starts at once and ends first (chunks interleave, not files)', async () => {
     dir = mkdtempSync(join(tmpdir(), 'bwc-pool-'));
