@@ -7,7 +7,8 @@ import { startGadgetRecorder } from './gadget.js';
  * --udc DIR --state FILE --serial A000001 --control FIFO --ack FILE`: a simulated recorder behind a configfs
  * USB gadget (see gadget.ts) until SIGTERM. Lines written to the control FIFO: `record COUNT SEGMENTS BYTES`
  * (recordings of SEGMENTS segments of BYTES each; only outside mass-storage mode), `save`; each is answered by
- * `ok LINE` or `error LINE: message` appended to the ack file. `--trace` logs every request.
+ * `ok LINE` or `error LINE: message` appended to the ack file, where `ready` is written first, once the recorder
+ * serves its tty. `--trace` logs every request.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -52,6 +53,9 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`recorder ${rec.state.identity.serial} (volume ${rec.state.label}) on ${values.tty}: ${rec.state.files.length} files\n`);
   const ack = (line: string) => fs.appendFileSync(values.ack!, `${line}\n`);
+  // Serving its tty from now on: a tester plugs the gadget only after this line (a recorder's firmware is up
+  // before its USB port is).
+  ack('ready');
   const run = async (line: string) => {
     const [cmd, ...args] = line.trim().split(/\s+/);
     try {
