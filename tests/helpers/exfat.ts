@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -84,5 +84,23 @@ export class ExfatVolume {
       /* already detached */
     }
     rmSync(this.image, { force: true });
+  }
+}
+
+/**
+ * Until a thread of this process waits for an answer of a stopped FUSE volume (an open, a first read); with
+ * `pageWait`, also for a page its readahead asked for (a read further into a file).
+ */
+export async function blockedOnVolume(pageWait = false): Promise<void> {
+  const waits = pageWait ? /^(request_wait_answer|fuse_|folio_wait)/ : /^(request_wait_answer|fuse_)/;
+  for (;;) {
+    for (const t of readdirSync('/proc/self/task')) {
+      try {
+        if (waits.test(readFileSync(`/proc/self/task/${t}/wchan`, 'utf8'))) return;
+      } catch {
+        // the thread ended
+      }
+    }
+    await new Promise((r) => setTimeout(r, 5));
   }
 }

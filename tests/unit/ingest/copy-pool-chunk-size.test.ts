@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CopyPool } from '../../../daemon/ingest/copy-pool.js';
 import type { CopyJob, CopyMessage } from '../../../daemon/ingest/copy-worker.js';
-import { ExfatVolume } from '../../helpers/exfat.js';
+import { blockedOnVolume, ExfatVolume } from '../../helpers/exfat.js';
 
 let dir: string;
 const pools: CopyPool[] = [];
@@ -40,23 +40,6 @@ function source(name: string, bytes: number): Buffer {
   const data = randomBytes(bytes);
   writeFileSync(join(dir, name), data);
   return data;
-}
-
-/**
- * Until a thread of this process waits on a stopped FUSE volume: for its answer (an open, a first read) or for a page
- * its readahead asked for (a read further into a file).
- */
-async function blockedOnVolume(): Promise<void> {
-  for (;;) {
-    for (const t of readdirSync('/proc/self/task')) {
-      try {
-        if (/^(request_wait_answer|fuse_|folio_wait)/.test(readFileSync(`/proc/self/task/${t}/wchan`, 'utf8'))) return;
-      } catch {
-        // the thread ended
-      }
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('CopyPool chunk size changing under copies', () => {
@@ -241,7 +224,7 @@ describe('CopyPool chunk size on a recorder volume', () => {
     const first = pool.copy({ src: join(at, 'long.mp4'), temp: join(dir, 'o-long'), progressEveryBytes: 1 }, (b) => (totals.push(b), started()), 'L');
     await running;
     vol.stop();
-    await blockedOnVolume();
+    await blockedOnVolume(true);
     const before = totals.length;
     // The joining copies wait in their opens on the same stopped volume: the size falls while the long read waits.
     const joined = small.map((data, i) =>

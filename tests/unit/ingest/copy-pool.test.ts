@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, openSync, closeSync, constants, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, closeSync, constants, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chunkFor, CopyPool } from '../../../daemon/ingest/copy-pool.js';
-import { ExfatVolume } from '../../helpers/exfat.js';
+import { blockedOnVolume, ExfatVolume } from '../../helpers/exfat.js';
 
 let dir: string;
 const pools: CopyPool[] = [];
@@ -27,20 +27,6 @@ async function recorderVolume(files: Record<string, Buffer>): Promise<{ vol: Exf
   await vol.unmount();
   await vol.mount(at);
   return { vol, at };
-}
-
-/** Until a thread of this process waits for an answer of a FUSE process (a copy blocked on a stopped volume). */
-async function blockedOnVolume(): Promise<void> {
-  for (;;) {
-    for (const t of readdirSync('/proc/self/task')) {
-      try {
-        if (/^(request_wait_answer|fuse_)/.test(readFileSync(`/proc/self/task/${t}/wchan`, 'utf8'))) return;
-      } catch {
-        // the thread ended
-      }
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
